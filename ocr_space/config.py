@@ -1,0 +1,40 @@
+"""Settings read from environment variables, in one place.
+
+Every knob a deployment may want to change without editing code lives here,
+so the UI, the CLI and tests agree on defaults.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEFAULT_MODEL_ENV = "OCR_SPACE_MODEL"
+RUNS_DIR_ENV = "OCR_SPACE_RUNS"
+
+
+def default_model() -> str:
+    """The model the UI pre-fills: `$OCR_SPACE_MODEL`, else the family default."""
+    from ocr_space.models.registry import DEFAULT_FAMILY, get_family
+
+    return os.environ.get(DEFAULT_MODEL_ENV) or get_family(DEFAULT_FAMILY).default_repo
+
+
+def runs_root() -> Path:
+    """Where training runs live: `$OCR_SPACE_RUNS`, else `/data/ocr-space/runs` on a
+    Space with persistent storage (survives restarts), else `./runs`."""
+    if os.environ.get(RUNS_DIR_ENV):
+        return Path(os.environ[RUNS_DIR_ENV])
+    if os.environ.get("SPACE_ID") and Path("/data").is_dir():
+        return Path("/data/ocr-space/runs")
+    return Path("runs")
+
+
+def on_space() -> bool:
+    """True inside a Hugging Face Space (the platform sets `SPACE_ID`)."""
+    return bool(os.environ.get("SPACE_ID"))
+
+
+def server_host() -> str:
+    """Bind all interfaces on a Space (its proxy must reach us), loopback elsewhere."""
+    return os.environ.get("OCR_SPACE_HOST") or ("0.0.0.0" if on_space() else "127.0.0.1")

@@ -1,0 +1,204 @@
+"""`load_model`: one entry point from a repo id or folder (plus optional LoRA adapter) to a ready model.
+
+Recognition, training, evaluation and the UI all load through here, so a
+checkpoint that works in one place works in all of them, and every failure
+reaches the user as a :class:`ModelLoadError` that says what to do.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ocr_space.errors import ModelLoadError
+from ocr_space.models.devices import dtype_name, pick_device, pick_dtype
+from ocr_space.models.registry import ModelFamily, family_for_config
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class LoadedModel:
+    """A model with everything needed to use it: processor, family, where it came from."""
+
+    model: Any
+    processor: Any
+    family: ModelFamily
+    source: str
+    adapter: str | None
+    device: str
+    dtype: Any
+
+    @property
+    def tokenizer(self):
+        return self.processor.tokenizer
+
+    def describe(self) -> dict:
+        return {
+            "model": self.source,
+            "adapter": self.adapter,
+            "family": self.family.name,
+            "device": self.device,
+            "dtype": dtype_name(self.dtype),
+        }
+
+
+def is_local_reference(reference: str) -> bool:
+    """A folder that exists, or something that can only be a path (not `owner/name`)."""
+    path = Path(reference).expanduser()
+    if path.exists():
+        return True
+    return reference.startswith(("/", ".", "~")) or reference.count("/") != 1
+
+
+def read_checkpoint_config(reference: str) -> tuple[dict, Path | None]:
+    """config.json of a local folder or Hub repo, with user-facing errors.
+
+    Returns the parsed config and the local folder (None for Hub repos).
+    """
+    if is_local_reference(reference):
+        folder = Path(reference).expanduser()
+        if not folder.is_dir():
+            raise ModelLoadError(f"Model folder not found: {reference}. Give an existing folder or a Hub repo id "
+                                 "like 'deepseek-community/DeepSeek-OCR-2'.")
+        config_file = folder / "config.json"
+        if not config_file.is_file():
+            raise ModelLoadError(f"{reference} has no config.json, so it is not a saved model folder "
+                                 "(is it a LoRA adapter? then pass it as the adapter, with its base model).")
+        return json.loads(config_file.read_text(encoding="utf-8")), folder
+    return json.loads(Path(_hub_file(reference, "config.json")).read_text(encoding="utf-8")), None
+
+
+def _hub_file(repo_id: str, filename: str) -> str:
+    from huggingface_hub import hf_hub_download
+    from huggingface_hub.errors import (EntryNotFoundError, GatedRepoError, LocalEntryNotFoundError,
+                                        RepositoryNotFoundError)
+
+    try:
+        return hf_hub_download(repo_id, filename)
+    except GatedRepoError as exc:
+        raise ModelLoadError(f"{repo_id} is gated: accept its terms on the Hub and log in (HF_TOKEN).") from exc
+    except RepositoryNotFoundError as exc:
+        raise ModelLoadError(f"No repo {repo_id!r} on the Hub, or it is private and you are not logged in "
+                             "(set HF_TOKEN or log in).") from exc
+    except LocalEntryNotFoundError as exc:
+        raise ModelLoadError(f"Could not fetch {repo_id!r}: the Hugging Face Hub is unreachable (offline, or "
+                             "HF_HUB_OFFLINE=1) and it is not in the local cache. Use a local model folder "
+                             "(e.g. one made by `python -m ocr_space tiny-model --out DIR`).") from exc
+    except EntryNotFoundError as exc:
+        raise ModelLoadError(f"{repo_id} has no {filename}; is it a model repo?") from exc
+    except OSError as exc:
+        raise ModelLoadError(f"Could not fetch {repo_id!r} from the Hub: {exc}") from exc
+
+
+def load_model(
+    model_id_or_path: str,
+    adapter: str | None = None,
+    device: str | None = "auto",
+    dtype: str | Any = "auto",
+) -> LoadedModel:
+    """Load an OCR model (local folder or Hub repo id), optionally with a PEFT LoRA adapter on top.
+
+    >>> loaded = load_model("deepseek-community/DeepSeek-OCR-2", adapter="me/my-ocr-lora")  # doctest: +SKIP
+    >>> loaded.describe()["family"]  # doctest: +SKIP
+    'deepseek-ocr-2'
+    """
+    import torch
+
+    reference = str(model_id_or_path).strip()
+    if not reference:
+        raise ModelLoadError("No model given: pass a Hub repo id or a local model folder.")
+    config, folder = read_checkpoint_config(reference)
+    family = family_for_config(config)
+    source: str | Path = folder if folder is not None else reference
+    if family.prepare_checkpoint is not None:
+        source = family.prepare_checkpoint(Path(source) if folder else Path(_snapshot(reference)), config)
+
+    device = pick_device(device)
+    torch_dtype = pick_dtype(device, dtype)
+    try:
+        from transformers import AutoModelForImageTextToText, AutoProcessor
+
+        processor = AutoProcessor.from_pretrained(str(source))
+        model = AutoModelForImageTextToText.from_pretrained(str(source), dtype=torch_dtype)
+        model.to(device)
+    except torch.cuda.OutOfMemoryError as exc:
+        raise ModelLoadError(f"Not enough GPU memory to load {reference} in {dtype_name(torch_dtype)}: free the GPU "
+                             "(unload other models) or load on CPU.") from exc
+    except (OSError, ValueError, KeyError) as exc:
+        raise ModelLoadError(f"Could not load {reference}: {exc}") from exc
+
+    if adapter:
+        model = attach_adapter(model, str(adapter).strip())
+    model.eval()
+    log.info("loaded %s (adapter=%s) on %s as %s", reference, adapter, device, dtype_name(torch_dtype))
+    return LoadedModel(model=model, processor=processor, family=family, source=reference,
+                       adapter=str(adapter).strip() if adapter else None, device=device, dtype=torch_dtype)
+
+
+def attach_adapter(model, adapter: str):
+    """Wrap ``model`` with the LoRA adapter at ``adapter`` (folder or Hub repo id).
+
+    Every adapter weight must land: PEFT only warns about missing keys, which
+    would silently give the base model's output, so we turn that into an error.
+    """
+    import warnings
+
+    from peft import PeftModel
+
+    if is_local_reference(adapter):
+        folder = Path(adapter).expanduser()
+        if not (folder / "adapter_config.json").is_file():
+            raise ModelLoadError(f"Adapter folder {adapter} has no adapter_config.json; give the folder that "
+                                 "training wrote (run_dir/adapter) or a Hub adapter repo id.")
+    try:
+        with warnings.catch_warnings(record=True) as caught, _keep_native_adapter_keys():
+            warnings.simplefilter("always")
+            peft_model = PeftModel.from_pretrained(model, adapter)
+    except (OSError, ValueError, KeyError, RuntimeError) as exc:
+        raise ModelLoadError(f"Could not apply adapter {adapter}: {exc}") from exc
+    missing = [str(w.message) for w in caught if "missing adapter keys" in str(w.message)]
+    if missing:
+        raise ModelLoadError(f"Adapter {adapter} does not fit this model (was it trained on another base?): "
+                             f"{missing[0][:300]}")
+    return peft_model
+
+
+@contextlib.contextmanager
+def _keep_native_adapter_keys():
+    r"""Skip PEFT's checkpoint-layout conversion for adapters already saved in the native layout.
+
+    PEFT (0.21) applies transformers' DeepSeek-OCR-2 conversion rules, meant for
+    the remote-code checkpoint layout, to every adapter it loads. The rule
+    ``(^|model\.)layers\.`` -> ``language_model.layers.`` also matches inside
+    ``language_model.layers.``, so our own saved adapters lose their decoder
+    weights on reload. Adapters in the old layout (no ``language_model.`` in
+    their keys) still go through the conversion.
+    """
+    from peft.utils import transformers_weight_conversion as conversion
+
+    original = conversion.convert_peft_adapter_state_dict_for_transformers
+
+    def convert_unless_native(model, peft_config, adapter_state_dict, adapter_name="default"):
+        if any(".language_model." in key for key in adapter_state_dict):
+            return adapter_state_dict
+        return original(model, peft_config, adapter_state_dict, adapter_name)
+
+    conversion.convert_peft_adapter_state_dict_for_transformers = convert_unless_native
+    try:
+        yield
+    finally:
+        conversion.convert_peft_adapter_state_dict_for_transformers = original
+
+
+def _snapshot(repo_id: str) -> str:
+    from huggingface_hub import snapshot_download
+
+    try:
+        return snapshot_download(repo_id)
+    except OSError as exc:
+        raise ModelLoadError(f"Could not download {repo_id}: {exc}") from exc

@@ -1,0 +1,42 @@
+"""A repetition guard for generation: DeepSeek-OCR models are known to loop.
+
+transformers' ``no_repeat_ngram_size`` rescans the whole sequence every step,
+prompt included (~1000 identical image tokens for a tiled page), and forbids
+any repeat anywhere, which also bans legitimate repeats in long documents.
+Unsloth and vLLM use a windowed rule instead: ban a token only when it would
+complete an n-gram already seen among the last ``window`` generated tokens.
+We do the same, over generated tokens only.
+"""
+
+from __future__ import annotations
+
+import torch
+from transformers import LogitsProcessor
+
+
+class WindowedNGramGuard(LogitsProcessor):
+    """Forbid completing any ``ngram_size``-gram already present in the last ``window`` generated tokens."""
+
+    def __init__(self, prompt_length: int, ngram_size: int = 30, window: int = 90):
+        if ngram_size < 2:
+            raise ValueError("ngram_size must be >= 2")
+        self.prompt_length = prompt_length
+        self.ngram_size = ngram_size
+        self.window = window
+
+    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
+        generated = input_ids[:, self.prompt_length:]
+        if generated.shape[1] < self.ngram_size - 1:
+            return scores
+        recent = generated[:, -self.window:].tolist()
+        prefix_len = self.ngram_size - 1
+        for row, tokens in enumerate(recent):
+            prefix = tokens[-prefix_len:]
+            banned = {
+                tokens[i + prefix_len]
+                for i in range(len(tokens) - prefix_len)
+                if tokens[i:i + prefix_len] == prefix
+            }
+            if banned:
+                scores[row, list(banned)] = float("-inf")
+        return scores

@@ -1,0 +1,44 @@
+"""Turn exceptions from the core into messages in the browser, never tracebacks."""
+
+from __future__ import annotations
+
+import functools
+import logging
+
+import gradio as gr
+
+from ocr_space.errors import OcrSpaceError
+from ocr_space.ui.strings import t
+
+log = logging.getLogger(__name__)
+
+
+def user_message(exc: BaseException) -> str:
+    """The text to show for ``exc``: our own errors verbatim, CUDA OOM with its fix, anything else generic."""
+    if isinstance(exc, OcrSpaceError):
+        return str(exc)
+    try:
+        import torch
+
+        if isinstance(exc, torch.cuda.OutOfMemoryError):
+            return ("The GPU ran out of memory. Lower the resolution mode or max new tokens, or unload other "
+                    "models; the app is still running.")
+    except ImportError:  # pragma: no cover - torch is a hard dependency
+        pass
+    return t("error.unexpected", kind=type(exc).__name__)
+
+
+def shows_errors(handler):
+    """Decorator for Gradio handlers: log the traceback server-side, raise ``gr.Error`` with a clean message."""
+
+    @functools.wraps(handler)
+    def wrapper(*args, **kwargs):
+        try:
+            return handler(*args, **kwargs)
+        except gr.Error:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the boundary where every failure becomes a message
+            log.exception("handler %s failed", handler.__name__)
+            raise gr.Error(user_message(exc), print_exception=False) from exc
+
+    return wrapper

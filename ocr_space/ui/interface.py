@@ -1,0 +1,20 @@
+"""Assemble the app from its tabs (LLaMA-Factory's interface.py idea)."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from ocr_space.ui import recognize_tab
+from ocr_space.ui.strings import t
+
+TABS = [recognize_tab]
+
+
+def build_app() -> gr.Blocks:
+    """The whole UI as a Blocks object; ``app.py`` launches it, tests launch it on a free port."""
+    with gr.Blocks(title="ocr-space") as demo:
+        gr.Markdown(t("title"))
+        with gr.Tabs():
+            for tab in TABS:
+                tab.build()
+    return demo
