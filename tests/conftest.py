@@ -32,3 +32,13 @@ def tiny_loaded(tiny_model_dir):
 @pytest.fixture(scope="session")
 def example_lines() -> list[Path]:
     return sorted((EXAMPLES / "lines").glob("*.png"))
+
+
+@pytest.fixture(scope="session")
+def live_app(tiny_model_dir, tmp_path_factory):
+    """The real app.py on a free port, pre-filled with the tiny model."""
+    from tests.live_app import running_app
+
+    log = tmp_path_factory.mktemp("app") / "app.log"
+    with running_app({"OCR_SPACE_MODEL": str(tiny_model_dir)}, log) as url:
+        yield url

@@ -36,7 +36,7 @@ def build() -> None:
         with gr.Row():
             with gr.Column():
                 image = gr.Image(label=t("recognize.image"), type="pil", sources=["upload", "clipboard", "webcam"])
-                model = gr.Textbox(label=t("recognize.model"), value=default_model())
+                model = gr.Textbox(label=t("recognize.model"), value=default_model(), elem_id="recognize-model")
                 adapter = gr.Textbox(label=t("recognize.adapter"))
                 with gr.Row():
                     prompt = gr.Dropdown(label=t("recognize.prompt"), choices=list(PROMPTS), value="ocr",
@@ -45,7 +45,7 @@ def build() -> None:
                 max_tokens = gr.Slider(label=t("recognize.max_tokens"), minimum=8, maximum=4096, value=512, step=8)
                 run = gr.Button(t("recognize.run"), variant="primary")
             with gr.Column():
-                text = gr.Textbox(label=t("recognize.text"), lines=12, buttons=["copy"])
-                details = gr.Markdown(label=t("recognize.stats"))
+                text = gr.Textbox(label=t("recognize.text"), lines=12, buttons=["copy"], elem_id="recognize-text")
+                details = gr.Markdown(label=t("recognize.stats"), elem_id="recognize-details")
         run.click(run_recognize, inputs=[image, model, adapter, prompt, mode, max_tokens], outputs=[text, details],
                   api_name="recognize")
