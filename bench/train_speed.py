@@ -1,0 +1,293 @@
+"""Training throughput at full size: the reference recipe vs ocr-space's train(), side by side.
+
+Variants (each in its own process, so each peak-memory number is its own):
+  a      the reference recipe as published: transformers Trainer + PEFT, batch 2 x grad-accum 4,
+         gradient checkpointing, default processor tiling, 8-bit AdamW when bitsandbytes imports
+  b      ocr_space.train.train() with its defaults
+  *-t4   the same in fp16 under a 15 GiB per-process memory cap (what a T4 offers)
+
+    python bench/train_speed.py --json results.json            # on a GPU (full-size DeepSeek-OCR-2)
+    python bench/train_speed.py --tiny --json /tmp/smoke.json  # CPU smoke run on the tiny model
+
+Prints a table last; the JSON holds every setting and number. Model FLOPs per
+sample come from bench.common (3x forward through trainable paths, SAM forward
+only); MFU divides achieved FLOP/s by a bf16 matmul measured on the same card.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+T4_CAP_GIB = 15.0
+VARIANTS = {
+    "a": {"kind": "reference", "dtype": "bf16"},
+    "b": {"kind": "ocr_space", "dtype": "bf16"},
+    "a-t4": {"kind": "reference", "dtype": "fp16", "cap_gib": T4_CAP_GIB},
+    "b-t4": {"kind": "ocr_space", "dtype": "fp16", "cap_gib": T4_CAP_GIB},
+}
+
+
+# ------------------------------------------------------------------ workers (one process each)
+
+def _step_timer():
+    """A TrainerCallback recording each optimizer step's wall time (device synchronised)."""
+    import torch
+    from transformers import TrainerCallback
+
+    class StepTimer(TrainerCallback):
+        def __init__(self):
+            self.times: list[float] = []
+            self._last = None
+
+        def on_step_begin(self, args, state, control, **kwargs):
+            if self._last is None:
+                if torch.cuda.is_available():
+                    torch.cuda.synchronize()
+                self._last = time.perf_counter()
+
+        def on_step_end(self, args, state, control, **kwargs):
+            if torch.cuda.is_available():
+                torch.cuda.synchronize()
+            now = time.perf_counter()
+            self.times.append(now - self._last)
+            self._last = now
+
+    return StepTimer()
+
+
+def run_reference(model_dir: str, shape: str, steps: int, dtype: str, tiny: bool) -> dict:
+    """The notebook's recipe on transformers' native classes: Trainer + PEFT, its hyper-parameters."""
+    import torch
+    from peft import get_peft_model
+    from transformers import AutoModelForImageTextToText, AutoProcessor, Trainer, TrainingArguments
+
+    from bench.common import synthetic_samples
+    from ocr_space.models.lora import LoraSettings, lora_config
+    from ocr_space.models.registry import family_for_config
+    from ocr_space.train.collators import collator_for
+
+    torch_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": torch.float32}[dtype]
+    model = AutoModelForImageTextToText.from_pretrained(model_dir, dtype=torch_dtype)
+    processor = AutoProcessor.from_pretrained(model_dir)
+    family = family_for_config(model.config.to_dict())
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    model.to(device)
+    model = get_peft_model(model, lora_config(family, LoraSettings(r=16, alpha=16, dropout=0.0)))
+    try:
+        import bitsandbytes  # noqa: F401
+
+        optim = "adamw_8bit"
+    except Exception:  # noqa: BLE001 - the notebook's optimizer when available, else what transformers has
+        optim = "adamw_torch"
+    batch, accum = 2, 4
+    rows = synthetic_samples(shape, batch * accum * (steps + 1))
+    timer = _step_timer()
+    args = TrainingArguments(
+        output_dir=str(Path(model_dir).parent / "reference-run"),
+        per_device_train_batch_size=batch, gradient_accumulation_steps=accum, warmup_steps=5, max_steps=steps,
+        learning_rate=2e-4, logging_steps=1, optim=optim, weight_decay=0.001, lr_scheduler_type="linear",
+        seed=3407, report_to="none", remove_unused_columns=False, save_strategy="no",
+        gradient_checkpointing=True, gradient_checkpointing_kwargs={"use_reentrant": False},
+        bf16=dtype == "bf16" and device == "cuda", fp16=dtype == "fp16" and device == "cuda",
+        dataloader_num_workers=0,
+    )
+    trainer = Trainer(model=model, args=args, train_dataset=rows, callbacks=[timer],
+                      data_collator=collator_for(family, processor, mode="tiles"))
+    trainer.train()
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    return {"step_times": timer.times, "samples_per_step": batch * accum, "trainable_params": trainable,
+            "mode": "tiles", "optim": optim, "batch_size": batch, "grad_accum": accum,
+            "gradient_checkpointing": True, "backend": "transformers+peft"}
+
+
+def run_ocr_space(model_dir: str, shape: str, steps: int, dtype: str, tiny: bool) -> dict:
+    """ocr-space's own train() with its defaults, on a dataset folder of the same synthetic rows."""
+    import datasets
+
+    from bench.common import synthetic_samples
+    from ocr_space.data.splits import write_split
+    from ocr_space.train import TrainConfig, train
+
+    work = Path(model_dir).parent
+    data_dir = work / f"data-{shape}"
+    if not data_dir.exists():
+        rows = synthetic_samples(shape, 512 if not tiny else 16)
+        features = datasets.Features({"image": datasets.Image(), "text": datasets.Value("string")})
+        write_split(datasets.Dataset.from_list(rows, features=features), data_dir, "train", prefix="bench")
+    run_dir = work / f"run-{shape}-{dtype}-{os.getpid()}"
+    timer = _step_timer()
+    config = TrainConfig(model=model_dir, data=str(data_dir), out=str(run_dir), steps=steps, eval_samples=0,
+                         save_steps=10_000, precision=dtype if not tiny else "fp32")
+    result = train(config, callbacks=[timer], wait=True)
+    effective = config.batch_size * config.grad_accum
+    return {"step_times": timer.times, "samples_per_step": effective,
+            "trainable_params": result.trainable_params, "mode": result.mode, "optim": result.optim,
+            "batch_size": config.batch_size, "grad_accum": config.grad_accum,
+            "gradient_checkpointing": config.gradient_checkpointing, "backend": result.backend}
+
+
+def worker(args) -> None:
+    import torch
+
+    from bench.common import environment
+
+    spec = VARIANTS[args.variant]
+    if torch.cuda.is_available() and spec.get("cap_gib"):
+        total = torch.cuda.get_device_properties(0).total_memory
+        torch.cuda.set_per_process_memory_fraction(spec["cap_gib"] * 2**30 / total)
+    run = run_reference if spec["kind"] == "reference" else run_ocr_space
+    started = time.perf_counter()
+    error = None
+    try:
+        result = run(args.model_dir, args.shape, args.steps, spec["dtype"], args.tiny)
+    except torch.cuda.OutOfMemoryError as exc:
+        result, error = {}, f"CUDA out of memory: {str(exc)[:200]}"
+    result.update(variant=args.variant, shape=args.shape, dtype=spec["dtype"], cap_gib=spec.get("cap_gib"),
+                  wall_s=time.perf_counter() - started, error=error, env=environment())
+    if torch.cuda.is_available():
+        result["peak_reserved_gib"] = torch.cuda.max_memory_reserved() / 2**30
+    Path(args.worker_json).write_text(json.dumps(result, default=str))
+
+
+def prepare(args) -> None:
+    """Build the full-size model with random weights on the GPU, save it once, measure the matmul rate."""
+    import torch
+
+    from bench.common import full_size_model, measure_matmul_tflops
+
+    out = Path(args.model_dir)
+    started = time.perf_counter()
+    model, processor = full_size_model("deepseek-ocr-2", "cuda", torch.bfloat16)
+    model.save_pretrained(out)
+    processor.save_pretrained(out)
+    info = {"build_and_save_s": time.perf_counter() - started,
+            "params": sum(p.numel() for p in model.parameters()),
+            "matmul_bf16_tflops": measure_matmul_tflops(torch.bfloat16),
+            "matmul_fp16_tflops": measure_matmul_tflops(torch.float16)}
+    Path(args.worker_json).write_text(json.dumps(info))
+
+
+# ------------------------------------------------------------------ orchestration
+
+def _subprocess(*extra: str, timeout: float) -> dict:
+    out = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench-{os.getpid()}-{time.monotonic_ns()}.json"
+    command = [sys.executable, __file__, *extra, "--worker-json", str(out)]
+    done = subprocess.run(command, timeout=timeout, capture_output=True, text=True)
+    if done.returncode != 0 or not out.exists():
+        return {"error": f"exit {done.returncode}: {done.stderr[-1500:]}"}
+    return json.loads(out.read_text())
+
+
+def summarise(result: dict, flops_per_sample: float | None, matmul_tflops: float | None) -> dict:
+    times = result.get("step_times") or []
+    if not times:
+        return result
+    steady = times[5:] if len(times) > 6 else times[1:] or times
+    step_s = statistics.median(steady)
+    samples_per_s = result["samples_per_step"] / step_s
+    result.update(step_s_median=step_s, samples_per_s=samples_per_s)
+    if flops_per_sample and matmul_tflops:
+        achieved = samples_per_s * flops_per_sample / 1e12
+        result.update(model_tflop_per_sample=flops_per_sample / 1e12, achieved_tflops=achieved,
+                      mfu=achieved / matmul_tflops)
+    return result
+
+
+def flops_for(shape: str, mode: str, text_tokens: int) -> float:
+    from bench.common import deepseek_ocr2_forward_flops, training_flops_per_sample
+    from ocr_space.models.deepseek_ocr2 import full_config
+
+    config = full_config()
+    if shape == "lines":
+        tiles, side = 0, (768 if mode == "small" else 1024)
+    else:
+        tiles, side = (6 if mode == "tiles" else 0), (768 if mode == "small" else 1024)
+    return training_flops_per_sample(deepseek_ocr2_forward_flops(config, 1, tiles, text_tokens, side))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--json", help="write all results here")
+    parser.add_argument("--tiny", action="store_true", help="CPU smoke run on the tiny model")
+    parser.add_argument("--variants", default="a,b,a-t4,b-t4")
+    parser.add_argument("--shapes", default="lines,pages")
+    parser.add_argument("--steps", type=int, default=12)
+    parser.add_argument("--model-dir", default="/tmp/ocr-space-bench/model")
+    # worker-side arguments
+    parser.add_argument("--variant")
+    parser.add_argument("--shape")
+    parser.add_argument("--prepare", action="store_true")
+    parser.add_argument("--worker-json")
+    args = parser.parse_args()
+
+    if args.worker_json:
+        return prepare(args) if args.prepare else worker(args)
+
+    from bench.common import environment
+
+    Path(args.model_dir).parent.mkdir(parents=True, exist_ok=True)
+    setup: dict = {}
+    if args.tiny:
+        from ocr_space.testing import build_tiny_model
+
+        build_tiny_model(args.model_dir)
+    elif not (Path(args.model_dir) / "config.json").exists():
+        setup = _subprocess("--prepare", "--model-dir", args.model_dir, timeout=900)
+        print("prepared:", json.dumps(setup), flush=True)
+    results = []
+    for shape in args.shapes.split(","):
+        for variant in args.variants.split(","):
+            extra = ["--variant", variant, "--shape", shape, "--steps", str(args.steps), "--model-dir", args.model_dir]
+            if args.tiny:
+                extra.append("--tiny")
+            result = _subprocess(*extra, timeout=1800)
+            result.setdefault("variant", variant)
+            result.setdefault("shape", shape)
+            text_tokens = 25 if shape == "lines" else 1100
+            matmul = setup.get("matmul_bf16_tflops" if VARIANTS[variant]["dtype"] == "bf16" else
+                               "matmul_fp16_tflops")
+            flops = None if args.tiny or result.get("error") else flops_for(shape, result["mode"], text_tokens)
+            results.append(summarise(result, flops, matmul))
+            print(json.dumps({k: v for k, v in results[-1].items() if k not in ("step_times", "env")},
+                             default=str), flush=True)
+
+    report = {"env": environment(), "setup": setup, "steps": args.steps, "results": results}
+    for shape in args.shapes.split(","):
+        by_name = {r["variant"]: r for r in results if r["shape"] == shape}
+        for fast, ref, key in (("b", "a", "ratio_full"), ("b-t4", "a", "ratio_15gib")):
+            if by_name.get(fast, {}).get("samples_per_s") and by_name.get(ref, {}).get("samples_per_s"):
+                report[f"{key}_{shape}"] = by_name[fast]["samples_per_s"] / by_name[ref]["samples_per_s"]
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=2, default=str))
+    print_table(report)
+
+
+def print_table(report: dict) -> None:
+    header = (f"{'shape':6} {'variant':7} {'dtype':5} {'cap':>4} {'mode':6} {'bs x ga':8} {'ckpt':4} "
+              f"{'step s':>7} {'samples/s':>9} {'peak GiB':>8} {'TF/sample':>9} {'MFU':>6}  note")
+    print(header)
+    print("-" * len(header))
+    for r in report["results"]:
+        if r.get("error"):
+            print(f"{r['shape']:6} {r['variant']:7} error: {r['error'][:100]}")
+            continue
+        print(f"{r['shape']:6} {r['variant']:7} {r['dtype']:5} {r.get('cap_gib') or '-':>4} {r['mode']:6} "
+              f"{str(r['batch_size']) + 'x' + str(r['grad_accum']):8} {'yes' if r['gradient_checkpointing'] else 'no':4} "
+              f"{r['step_s_median']:7.3f} {r['samples_per_s']:9.2f} {r.get('peak_reserved_gib') or 0:8.2f} "
+              f"{r.get('model_tflop_per_sample') or 0:9.2f} {r.get('mfu') or 0:6.1%}  {r['backend']}, {r['optim']}")
+    for key in sorted(k for k in report if k.startswith("ratio_")):
+        print(f"{key}: {report[key]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
