@@ -1,0 +1,97 @@
+"""Recognition throughput: one image at a time vs batched, on the GPU at full size and on the CPU.
+
+    python bench/infer_speed.py --json out.json                 # GPU: full-size DeepSeek-OCR-2, random weights
+    python bench/infer_speed.py --cpu-full --json out.json      # this CPU, full size (slow: minutes)
+    python bench/infer_speed.py --tiny --json /tmp/smoke.json   # CPU smoke run on the tiny model (seconds)
+
+Random weights decide when EOS comes, so every run generates exactly
+--new-tokens tokens (min_new_tokens holds EOS back) to make runs comparable; lines/s and
+new tokens/s are reported for each batch size. Prints a table last.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import torch  # noqa: E402
+
+from bench.common import environment, synthetic_samples  # noqa: E402
+
+
+def loaded_model(kind: str):
+    from ocr_space.models.loading import LoadedModel, load_model
+    from ocr_space.models.registry import get_family
+
+    if kind == "tiny":
+        from ocr_space.testing import build_tiny_model
+
+        return load_model(str(build_tiny_model(Path("/tmp/ocr-space-bench-tiny-infer"))), device="cpu")
+    from bench.common import full_size_model
+
+    device = "cuda" if kind == "gpu" else "cpu"
+    dtype = torch.bfloat16
+    model, processor = full_size_model("deepseek-ocr-2", device, dtype)
+    model.eval()
+    return LoadedModel(model=model, processor=processor, family=get_family("deepseek-ocr-2"), source="random-init",
+                       adapter=None, device=device, dtype=dtype)
+
+
+def time_batches(loaded, images, batch_size: int, new_tokens: int, mode: str) -> dict:
+    from ocr_space.recognize import recognize_batch
+
+    generation = loaded.model.generation_config
+    saved_min = generation.min_new_tokens
+    generation.min_new_tokens = new_tokens  # same work for every run, whatever random weights prefer
+    if loaded.device == "cuda":
+        recognize_batch(loaded, images[:batch_size], max_new_tokens=4, mode=mode, batch_size=batch_size)  # warm-up
+        torch.cuda.synchronize()
+    started = time.perf_counter()
+    results = recognize_batch(loaded, images, max_new_tokens=new_tokens, mode=mode, batch_size=batch_size)
+    if loaded.device == "cuda":
+        torch.cuda.synchronize()
+    seconds = time.perf_counter() - started
+    generation.min_new_tokens = saved_min
+    tokens = sum(r.new_tokens for r in results)
+    return {"batch_size": batch_size, "lines": len(images), "seconds": seconds, "lines_per_s": len(images) / seconds,
+            "new_tokens_per_s": tokens / seconds, "seconds_per_line": seconds / len(images),
+            "mean_new_tokens": tokens / len(images)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--tiny", action="store_true")
+    group.add_argument("--cpu-full", action="store_true")
+    parser.add_argument("--lines", type=int, default=64)
+    parser.add_argument("--batch-sizes", default="1,8,32")
+    parser.add_argument("--new-tokens", type=int, default=32)
+    parser.add_argument("--mode", default="small")
+    parser.add_argument("--json")
+    args = parser.parse_args()
+
+    kind = "tiny" if args.tiny else "cpu" if args.cpu_full else "gpu"
+    if kind == "gpu" and not torch.cuda.is_available():
+        parser.error("no GPU: use --tiny or --cpu-full")
+    loaded = loaded_model(kind)
+    images = [row["image"] for row in synthetic_samples("lines", args.lines)]
+    runs = [time_batches(loaded, images, int(size), args.new_tokens, args.mode)
+            for size in args.batch_sizes.split(",")]
+    report = {"kind": kind, "mode": args.mode, "new_tokens": args.new_tokens, "env": environment(), "runs": runs,
+              "speedup_batched": runs[-1]["lines_per_s"] / runs[0]["lines_per_s"]}
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=2, default=str))
+    print(f"{'model':6} {'batch':>5} {'lines':>5} {'s/line':>8} {'lines/s':>8} {'tokens/s':>9}")
+    for run in runs:
+        print(f"{kind:6} {run['batch_size']:5d} {run['lines']:5d} {run['seconds_per_line']:8.3f} "
+              f"{run['lines_per_s']:8.2f} {run['new_tokens_per_s']:9.1f}")
+    print(f"speedup_batched: {report['speedup_batched']:.2f}")
+
+
+if __name__ == "__main__":
+    main()
