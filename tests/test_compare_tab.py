@@ -26,8 +26,9 @@ def test_compare_tab_runs_engines_and_offers_the_reports(client, examples_datase
     engines = [row[0] for row in summary["data"]]
     assert engines == ["base", "tesseract"]
     assert "baseline" in summary["data"][0]
-    assert [row[0] for row in chart["data"]] == ["base", "tesseract"]
-    assert chart["data"][1][1] == summary["data"][1][1]  # the bar is the table's CER %
+    assert chart["sort"] == ["base", "tesseract"]  # bars in the engines' order, baseline first
+    assert [row[0] for row in chart["value"]["data"]] == ["base", "tesseract"]
+    assert chart["value"]["data"][1][1] == summary["data"][1][1]  # the bar is the table's CER %
     assert "<table" in samples and "diff" in samples
     assert confusions["headers"][:2] == ["reference", "hypothesis"]
     assert sorted(Path(f).name for f in files) == ["report.csv", "report.html", "report.json"]

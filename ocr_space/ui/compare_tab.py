@@ -81,7 +81,8 @@ def run_compare(data: str, split: str, limit: float, model: str, adapter: str, m
                           for e in report.available_engines])
     confusions = pd.DataFrame(report.confusion_rows)
     files = [str(path) for path in report.files.values()]
-    return verdict, summary_frame(report), chart, str(samples_table_html(report)), confusions, files
+    chart_plot = gr.BarPlot(value=chart, sort=list(chart["engine"]))  # keep the engines' order, baseline first
+    return verdict, summary_frame(report), chart_plot, str(samples_table_html(report)), confusions, files
 
 
 def _availability_line() -> str:
