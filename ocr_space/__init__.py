@@ -5,20 +5,31 @@ The public API, one function per step of the pipeline:
 >>> from ocr_space import load_model, recognize
 >>> loaded = load_model("deepseek-community/DeepSeek-OCR-2")  # doctest: +SKIP
 >>> recognize(loaded, "page.png").text  # doctest: +SKIP
+>>> from ocr_space import compare
+>>> compare("datasets/receipts", ["base=deepseek-community/DeepSeek-OCR-2", "tesseract"]).summary()  # doctest: +SKIP
 """
 
 from ocr_space.errors import ConfigError, ImageError, ModelLoadError, OcrSpaceError
+from ocr_space.evaluate.compare import compare, evaluate
+from ocr_space.evaluate.metrics import cer
+from ocr_space.evaluate.normalize import Normalization
+from ocr_space.evaluate.results import EvaluationReport
 from ocr_space.models.loading import LoadedModel, load_model
 from ocr_space.recognize import PROMPTS, Recognition, recognize, recognize_batch
 
 __all__ = [
     "PROMPTS",
     "ConfigError",
+    "EvaluationReport",
     "ImageError",
     "LoadedModel",
     "ModelLoadError",
+    "Normalization",
     "OcrSpaceError",
     "Recognition",
+    "cer",
+    "compare",
+    "evaluate",
     "load_model",
     "recognize",
     "recognize_batch",

@@ -1,0 +1,145 @@
+"""Run engines over an evaluation set: batches, a sample cap, progress, throughput.
+
+Images are decoded batch by batch from the dataset (not all at once), every
+engine sees the same lines in the same order, and the time an engine spends
+reading (not loading) gives lines/s and, for models, generated tokens/s.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+from ocr_space.errors import OcrSpaceError
+from ocr_space.evaluate.engines import Engine, Reading
+
+log = logging.getLogger(__name__)
+
+#: ``progress(done, total, message)``: lines read so far over all engines.
+ProgressCallback = Callable[[int, int, str], None]
+
+
+class EvaluationError(OcrSpaceError):
+    """An evaluation cannot run as asked (no samples, no engine able to run, ...)."""
+
+
+class EvalSamples:
+    """The lines to evaluate: texts up front, images fetched (and decoded) per batch.
+
+    >>> samples = EvalSamples.from_split("datasets/receipts", "test", limit=200)  # doctest: +SKIP
+    """
+
+    def __init__(self, texts: Sequence[str], fetch_images: Callable[[int, int], list], source: dict):
+        self.texts = list(texts)
+        self._fetch = fetch_images
+        self.source = source
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def images(self, start: int, stop: int) -> list:
+        return self._fetch(start, stop)
+
+    @classmethod
+    def from_split(cls, folder: str, split: str = "test", limit: int | None = None) -> "EvalSamples":
+        """The first ``limit`` lines (all when None) of a dataset folder's split."""
+        from ocr_space.data.splits import load_split
+
+        if limit is not None and limit < 1:
+            raise EvaluationError("limit must be at least 1 (or empty for the whole split).")
+        dataset = load_split(folder, split)
+        available = len(dataset)
+        if available == 0:
+            raise EvaluationError(f"The {split!r} split of {folder} has no rows.")
+        if limit is not None and limit < available:
+            dataset = dataset.select(range(limit))
+        source = {"data": str(folder), "split": split, "rows_in_split": available, "limit": limit}
+        return cls(dataset["text"], lambda start, stop: dataset[start:stop]["image"], source)
+
+    @classmethod
+    def from_lists(cls, images: Sequence[Any], texts: Sequence[str], name: str = "in-memory") -> "EvalSamples":
+        """Lines already in memory (paths, bytes or PIL images), e.g. a validation set during training."""
+        if len(images) != len(texts):
+            raise EvaluationError(f"{len(images)} images but {len(texts)} texts; they must pair up.")
+        if not texts:
+            raise EvaluationError("Nothing to evaluate: no samples.")
+        from ocr_space.images import load_image
+
+        images = list(images)
+        return cls(texts, lambda start, stop: [load_image(i) for i in images[start:stop]],
+                   {"data": name, "split": None, "rows_in_split": len(texts), "limit": None})
+
+
+@dataclass
+class EngineRun:
+    """One engine's readings of every sample, or the reason it could not run."""
+
+    name: str
+    description: dict
+    readings: list[Reading] = field(default_factory=list)
+    unavailable: str | None = None
+    read_seconds: float = 0.0
+    load_seconds: float = 0.0
+
+    @property
+    def available(self) -> bool:
+        return self.unavailable is None
+
+    def throughput(self) -> dict:
+        """Lines/s and tokens/s over the reading time (model loading excluded)."""
+        lines = len(self.readings)
+        tokens = [r.new_tokens for r in self.readings if r.new_tokens is not None]
+        seconds = self.read_seconds
+        return {
+            "lines": lines,
+            "read_seconds": seconds,
+            "load_seconds": self.load_seconds,
+            "lines_per_second": lines / seconds if seconds > 0 else None,
+            "new_tokens": sum(tokens) if tokens else None,
+            "tokens_per_second": sum(tokens) / seconds if tokens and seconds > 0 else None,
+        }
+
+
+def run_engines(samples: EvalSamples, engines: Sequence[Engine],
+                progress: ProgressCallback | None = None) -> list[EngineRun]:
+    """Each engine reads every sample, one engine at a time (one model in memory at a time)."""
+    reasons = [engine.unavailable_reason() for engine in engines]
+    total, done = len(samples) * reasons.count(None), 0
+    runs = []
+    for engine, reason in zip(engines, reasons):
+        runs.append(_run_engine(samples, engine, reason, progress, done, total))
+        done += len(samples) if reason is None else 0
+    return runs
+
+
+def _run_engine(samples: EvalSamples, engine: Engine, reason: str | None, progress: ProgressCallback | None,
+                done: int, total: int) -> EngineRun:
+    if reason:
+        log.warning("engine %s unavailable: %s", engine.name, reason)
+        return EngineRun(engine.name, engine.describe(), unavailable=reason)
+    if progress:
+        progress(done, total, f"{engine.name}: loading")
+    started = time.perf_counter()
+    try:
+        engine.open()
+    except OcrSpaceError as exc:  # e.g. a model folder that does not exist: report it, run the others
+        log.warning("engine %s could not open: %s", engine.name, exc)
+        return EngineRun(engine.name, engine.describe(), unavailable=str(exc))
+    run = EngineRun(engine.name, {}, load_seconds=time.perf_counter() - started)
+    try:
+        step = max(engine.batch_size, 1)
+        for start in range(0, len(samples), step):
+            images = samples.images(start, min(start + step, len(samples)))
+            began = time.perf_counter()
+            run.readings.extend(engine.read(images))
+            run.read_seconds += time.perf_counter() - began
+            if progress:
+                progress(done + len(run.readings), total, f"{engine.name}: {len(run.readings)}/{len(samples)} lines")
+        run.description = engine.describe()
+    finally:
+        engine.close()
+        gc.collect()
+    return run
