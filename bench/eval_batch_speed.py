@@ -49,7 +49,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def example_samples(repeat: int):
-    from ocr_space.evaluate.runner import EvalSamples
+    from ocr_space.evaluation.runner import EvalSamples
 
     lines = [line.split(" ", 1) for line in (ROOT / "examples/lines/lines.txt").read_text(encoding="utf-8").splitlines()
              if line.strip() and not line.startswith("#")]
@@ -59,8 +59,8 @@ def example_samples(repeat: int):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    from ocr_space.evaluate.engines import LoadedModelEngine
-    from ocr_space.evaluate.runner import EvalSamples, run_engines
+    from ocr_space.evaluation.engines import LoadedModelEngine
+    from ocr_space.evaluation.runner import EvalSamples, run_engines
     from ocr_space.models.loading import load_model
 
     model = args.model

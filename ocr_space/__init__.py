@@ -10,10 +10,10 @@ The public API, one function per step of the pipeline:
 """
 
 from ocr_space.errors import ConfigError, ImageError, ModelLoadError, OcrSpaceError
-from ocr_space.evaluate.compare import compare, evaluate
-from ocr_space.evaluate.metrics import cer
-from ocr_space.evaluate.normalize import Normalization
-from ocr_space.evaluate.results import EvaluationReport
+from ocr_space.evaluation.compare import compare, evaluate
+from ocr_space.evaluation.metrics import cer
+from ocr_space.evaluation.normalize import Normalization
+from ocr_space.evaluation.results import EvaluationReport
 from ocr_space.models.loading import LoadedModel, load_model
 from ocr_space.recognize import PROMPTS, Recognition, recognize, recognize_batch
 

@@ -42,3 +42,32 @@ def live_app(tiny_model_dir, tmp_path_factory):
     log = tmp_path_factory.mktemp("app") / "app.log"
     with running_app({"OCR_SPACE_MODEL": str(tiny_model_dir)}, log) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def client(live_app):
+    """A gradio_client connected to the live app."""
+    from gradio_client import Client
+
+    return Client(live_app, verbose=False)
+
+
+def example_manifest() -> list[tuple[str, str]]:
+    """(file name, transcription) pairs of examples/lines/lines.txt."""
+    lines = (EXAMPLES / "lines" / "lines.txt").read_text(encoding="utf-8").splitlines()
+    return [tuple(line.split(" ", 1)) for line in lines if line.strip() and not line.startswith("#")]
+
+
+@pytest.fixture(scope="session")
+def examples_dataset(tmp_path_factory) -> Path:
+    """A dataset folder (the shared parquet contract) holding the example lines as its test split."""
+    import datasets
+
+    from ocr_space.data.splits import write_split
+
+    rows = example_manifest()
+    dataset = datasets.Dataset.from_dict({"image": [str(EXAMPLES / "lines" / name) for name, _ in rows],
+                                          "text": [text for _, text in rows]}).cast_column("image", datasets.Image())
+    folder = tmp_path_factory.mktemp("examples-dataset")
+    write_split(dataset, folder, "test")
+    return folder

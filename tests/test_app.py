@@ -3,13 +3,6 @@
 import pytest
 
 
-@pytest.fixture(scope="module")
-def client(live_app):
-    from gradio_client import Client
-
-    return Client(live_app, verbose=False)
-
-
 def test_recognize_through_the_api(client, tiny_model_dir, example_lines):
     from gradio_client import handle_file
 

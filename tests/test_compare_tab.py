@@ -4,14 +4,12 @@ from pathlib import Path
 
 import pytest
 
-from test_app import client, live_app  # noqa: F401 - the app fixtures, launched once for this module
-from test_evaluate_end_to_end import examples_dataset  # noqa: F401
 
 DEFAULTS = dict(split="test", limit=3, adapter="", merged="", nfkc=True, fold_width=True, fold_punctuation=False,
                 whitespace="cjk", batch_size=4, max_new_tokens=8, mode="small")
 
 
-def _compare(client, **inputs):  # noqa: F811
+def _compare(client, **inputs):
     values = {**DEFAULTS, **inputs}
     return client.predict(values["data"], values["split"], values["limit"], values["model"], values["adapter"],
                           values["merged"], values["engines"], values["nfkc"], values["fold_width"],
@@ -19,7 +17,7 @@ def _compare(client, **inputs):  # noqa: F811
                           values["max_new_tokens"], values["mode"], api_name="/compare")
 
 
-def test_compare_tab_runs_engines_and_offers_the_reports(client, examples_dataset, tiny_model_dir):  # noqa: F811
+def test_compare_tab_runs_engines_and_offers_the_reports(client, examples_dataset, tiny_model_dir):
     verdict, summary, chart, samples, confusions, files = _compare(
         client, data=str(examples_dataset), model=str(tiny_model_dir), engines=["base", "tesseract"])
     assert "tesseract" in verdict and "base" in verdict and "interval" in verdict
@@ -34,13 +32,13 @@ def test_compare_tab_runs_engines_and_offers_the_reports(client, examples_datase
     assert sorted(Path(f).name for f in files) == ["report.csv", "report.html", "report.json"]
 
 
-def test_compare_tab_asks_for_an_adapter_when_tuned_is_ticked(client, examples_dataset, tiny_model_dir):  # noqa: F811
+def test_compare_tab_asks_for_an_adapter_when_tuned_is_ticked(client, examples_dataset, tiny_model_dir):
     with pytest.raises(Exception) as caught:
         _compare(client, data=str(examples_dataset), model=str(tiny_model_dir), engines=["base", "tuned"])
     assert "adapter" in str(caught.value) and "Traceback" not in str(caught.value)
 
 
-def test_compare_tab_reports_a_missing_dataset_as_a_message(client, tmp_path, tiny_model_dir):  # noqa: F811
+def test_compare_tab_reports_a_missing_dataset_as_a_message(client, tmp_path, tiny_model_dir):
     with pytest.raises(Exception) as caught:
         _compare(client, data=str(tmp_path / "nowhere"), model=str(tiny_model_dir), engines=["base"])
     assert "Dataset folder not found" in str(caught.value)

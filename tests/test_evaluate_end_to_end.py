@@ -12,35 +12,16 @@ from pathlib import Path
 import pytest
 
 from ocr_space.cli import main
-from ocr_space.evaluate.compare import compare, evaluate
-from ocr_space.evaluate.engines import LoadedModelEngine
-from ocr_space.evaluate.runner import EvalSamples
+from ocr_space.evaluation.compare import compare, evaluate
+from ocr_space.evaluation.engines import LoadedModelEngine
+from ocr_space.evaluation.runner import EvalSamples
+from tests.conftest import example_manifest
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "lines"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                   "--disable-sync", "--no-first-run"]
-
-
-def example_lines() -> list[tuple[str, str]]:
-    return [tuple(line.split(" ", 1)) for line in (EXAMPLES / "lines.txt").read_text(encoding="utf-8").splitlines()
-            if line.strip() and not line.startswith("#")]
-
-
-@pytest.fixture(scope="module")
-def examples_dataset(tmp_path_factory) -> Path:
-    """A dataset folder (the shared parquet contract) holding the example lines as its test split."""
-    import datasets
-
-    from ocr_space.data.splits import write_split
-
-    lines = example_lines()
-    dataset = datasets.Dataset.from_dict({"image": [str(EXAMPLES / name) for name, _ in lines],
-                                          "text": [text for _, text in lines]}).cast_column("image", datasets.Image())
-    folder = tmp_path_factory.mktemp("examples-dataset")
-    write_split(dataset, folder, "test")
-    return folder
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +81,7 @@ def test_report_csv_has_one_row_per_line_and_engine(compare_run):
     with (compare_run[2] / "report.csv").open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == 12
-    references = {text for _, text in example_lines()}
+    references = {text for _, text in example_manifest()}
     assert {row["reference"] for row in rows} == references
     assert {row["engine"] for row in rows} == {"tiny", "tesseract", "rapidocr"}
 
@@ -141,7 +122,7 @@ def test_report_html_opens_in_headless_chromium_without_errors(compare_run, tmp_
 
 
 def test_batched_evaluation_equals_one_by_one(tiny_loaded):
-    lines = example_lines()
+    lines = example_manifest()
     samples = EvalSamples.from_lists([EXAMPLES / name for name, _ in lines], [text for _, text in lines])
     engines = [LoadedModelEngine("one-by-one", tiny_loaded, batch_size=1, max_new_tokens=6),
                LoadedModelEngine("batched", tiny_loaded, batch_size=3, max_new_tokens=6)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ocr_space.evaluate.normalize import WHITESPACE_MODES
+from ocr_space.evaluation.normalize import WHITESPACE_MODES
 
 
 def register(subparsers) -> None:
@@ -45,7 +45,7 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
 
 
 def _normalization(args: argparse.Namespace):
-    from ocr_space.evaluate.normalize import Normalization
+    from ocr_space.evaluation.normalize import Normalization
 
     return Normalization(nfkc=not args.no_nfkc, fold_width=not args.no_fold_width,
                          fold_punctuation=args.fold_punctuation, whitespace=args.whitespace)
@@ -61,7 +61,7 @@ def _model_options(args: argparse.Namespace) -> dict:
 
 
 def run_eval(args: argparse.Namespace) -> int:
-    from ocr_space.evaluate.compare import evaluate
+    from ocr_space.evaluation.compare import evaluate
 
     report = evaluate(args.model, args.data, adapter=args.adapter, split=args.split, limit=args.limit, out=args.out,
                       normalization=_normalization(args), progress=_progress, **_model_options(args))
@@ -69,7 +69,7 @@ def run_eval(args: argparse.Namespace) -> int:
 
 
 def run_compare(args: argparse.Namespace) -> int:
-    from ocr_space.evaluate.compare import compare
+    from ocr_space.evaluation.compare import compare
 
     report = compare(args.data, args.engine, split=args.split, limit=args.limit, out=args.out,
                      normalization=_normalization(args), resamples=args.resamples, seed=args.seed,

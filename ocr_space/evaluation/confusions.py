@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
-from ocr_space.evaluate.alignment import substitutions
+from ocr_space.evaluation.alignment import substitutions
 
 
 @dataclass(frozen=True)

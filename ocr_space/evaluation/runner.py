@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 from ocr_space.errors import OcrSpaceError
-from ocr_space.evaluate.engines import Engine, Reading
+from ocr_space.evaluation.engines import Engine, Reading
 
 log = logging.getLogger(__name__)
 

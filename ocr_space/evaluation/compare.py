@@ -10,11 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from ocr_space.evaluate.bootstrap import DEFAULT_RESAMPLES
-from ocr_space.evaluate.engines import Engine, ModelEngine, check_unique_names, engine_from_spec
-from ocr_space.evaluate.normalize import DEFAULT_NORMALIZATION, Normalization
-from ocr_space.evaluate.results import EvaluationReport, build_report
-from ocr_space.evaluate.runner import EvalSamples, EvaluationError, ProgressCallback, run_engines
+from ocr_space.evaluation.bootstrap import DEFAULT_RESAMPLES
+from ocr_space.evaluation.engines import Engine, ModelEngine, check_unique_names, engine_from_spec
+from ocr_space.evaluation.normalize import DEFAULT_NORMALIZATION, Normalization
+from ocr_space.evaluation.results import EvaluationReport, build_report
+from ocr_space.evaluation.runner import EvalSamples, EvaluationError, ProgressCallback, run_engines
 
 
 def compare(data: str | Path | EvalSamples, engines: Sequence[str | Engine], split: str = "test",
@@ -26,7 +26,7 @@ def compare(data: str | Path | EvalSamples, engines: Sequence[str | Engine], spl
     """Run several engines on the same lines and say, with a 95% interval, which reads them best.
 
     ``engines`` are specs (``"base=MODEL"``, ``"tuned=MODEL+ADAPTER"``, ``"merged=FOLDER"``,
-    ``"tesseract"``, ``"rapidocr"``) or :class:`~ocr_space.evaluate.engines.Engine` objects; the
+    ``"tesseract"``, ``"rapidocr"``) or :class:`~ocr_space.evaluation.engines.Engine` objects; the
     first one that runs is the baseline every other engine is bootstrapped against.
 
     >>> from ocr_space import compare
@@ -51,7 +51,7 @@ def compare(data: str | Path | EvalSamples, engines: Sequence[str | Engine], spl
                           settings={"batch_size": batch_size, "max_new_tokens": max_new_tokens, "mode": mode,
                                     "prompt": prompt})
     if out is not None:
-        from ocr_space.evaluate.report import write_report
+        from ocr_space.evaluation.report import write_report
 
         write_report(report, out)
     return report

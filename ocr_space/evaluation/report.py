@@ -13,8 +13,8 @@ from typing import Sequence
 
 from markupsafe import Markup, escape
 
-from ocr_space.evaluate.alignment import diff_segments
-from ocr_space.evaluate.results import EvaluationReport
+from ocr_space.evaluation.alignment import diff_segments
+from ocr_space.evaluation.results import EvaluationReport
 
 TEMPLATES = Path(__file__).parent / "templates"
 HISTOGRAM_LABELS = ["0"] + [f"{i * 10}–{(i + 1) * 10}%" for i in range(10)] + [">100%"]

@@ -11,11 +11,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Sequence
 
-from ocr_space.evaluate.bootstrap import DEFAULT_RESAMPLES, CerDifference, paired_bootstrap
-from ocr_space.evaluate.confusions import Confusion, confusion_table, count_substitutions, top_confusions
-from ocr_space.evaluate.metrics import MetricSummary, SampleScore, score_pair, summarize
-from ocr_space.evaluate.normalize import Normalization, normalize
-from ocr_space.evaluate.runner import EngineRun, EvalSamples
+from ocr_space.evaluation.bootstrap import DEFAULT_RESAMPLES, CerDifference, paired_bootstrap
+from ocr_space.evaluation.confusions import Confusion, confusion_table, count_substitutions, top_confusions
+from ocr_space.evaluation.metrics import MetricSummary, SampleScore, score_pair, summarize
+from ocr_space.evaluation.normalize import Normalization, normalize
+from ocr_space.evaluation.runner import EngineRun, EvalSamples
 
 
 @dataclass

@@ -17,7 +17,7 @@ Definitions (the README repeats them):
   be the line error rate).
 - Exact-line accuracy: share of samples whose normalised texts are equal.
 
-Scores are computed on normalised texts (see :mod:`ocr_space.evaluate.normalize`).
+Scores are computed on normalised texts (see :mod:`ocr_space.evaluation.normalize`).
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from dataclasses import asdict, dataclass
 from typing import Iterable, Sequence
 
 from ocr_space.errors import ConfigError
-from ocr_space.evaluate.alignment import edit_counts
-from ocr_space.evaluate.normalize import DEFAULT_NORMALIZATION, Normalization, normalize
+from ocr_space.evaluation.alignment import edit_counts
+from ocr_space.evaluation.normalize import DEFAULT_NORMALIZATION, Normalization, normalize
 
 
 @dataclass(frozen=True)
