@@ -5,9 +5,10 @@ from __future__ import annotations
 import gradio as gr
 
 from ocr_space.ui import recognize_tab
+from ocr_space.ui import share_tab
 from ocr_space.ui.strings import t
 
-TABS = [recognize_tab]
+TABS = [recognize_tab, share_tab]
 
 
 def build_app() -> gr.Blocks:
