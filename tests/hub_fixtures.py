@@ -14,7 +14,7 @@ import pytest
 from hub_server import HubServer, HubState
 
 USER = "alice"
-TRAINING_CONFIG = "model: {base}\ndataset: data/lines\nsteps: 3\nlearning_rate: 0.0002\nbatch_size: 2\n"
+TRAINING_CONFIG = "model: {base}\ndataset: /data/ocr-space/datasets/lines\nsteps: 3\nlearning_rate: 0.0002\nbatch_size: 2\n"
 METRICS = {"cer_before": 0.875, "cer_after": 0.125, "eval_samples": 8, "split": "test"}
 
 

@@ -69,6 +69,17 @@ def test_adapter_card_parses_and_carries_cer_before_and_after(hub, run_dir):
     assert "12.50%" in card.text and "| relative change | -85.7% |" in card.text
     assert "- LoRA rank r: `4`" in card.text and "steps: 3" in card.text
     assert f"load_model({BASE_ID!r}, adapter='alice/tiny-lora')" in card.text
+    assert card.data.datasets is None and "the dataset `lines`" in card.text  # a local folder is not a Hub id
+
+
+def test_a_hub_dataset_id_links_the_card_to_the_dataset(hub, run_dir):
+    from huggingface_hub import ModelCard
+
+    push_adapter(run_dir, "alice/tiny-lora", token=hub.token, endpoint=hub.endpoint, dataset="alice/lines")
+
+    card = ModelCard(_readme(hub, "alice/tiny-lora"))
+    assert card.data.datasets == ["alice/lines"]
+    assert {result.dataset_type for result in card.data.eval_results} == {"alice/lines"}
 
 
 def test_adapter_loads_back_by_repo_id_with_the_local_adapters_logits(hub, run_dir, tiny_model_dir, example_lines,
@@ -124,6 +135,12 @@ def test_a_folder_without_an_adapter_is_refused_before_any_request(hub, tmp_path
     with pytest.raises(PushSourceError, match="no LoRA adapter"):
         push_adapter(tmp_path, "alice/x", token=hub.token, endpoint=hub.endpoint)
     assert hub.state.requests == []
+
+
+@pytest.mark.parametrize("push", [push_adapter, push_merged, push_dataset])
+def test_no_folder_chosen_is_a_message(hub, push):
+    with pytest.raises(PushSourceError, match="No folder given"):
+        push(None, "alice/x", token=hub.token, endpoint=hub.endpoint)
 
 
 def test_progress_reports_every_file_and_ends_at_one(hub, run_dir):

@@ -22,6 +22,8 @@ def register(subparsers) -> None:
     merged.add_argument("--base-model", help="Hub id of the base model the adapter was merged into")
     dataset = kinds.add_parser("dataset", help="a dataset folder ({prefix}_{split}.parquet)")
     dataset.add_argument("path", metavar="DIR")
+    for parser in (adapter, merged):
+        parser.add_argument("--dataset", help="Hub id of the training dataset, for the card's links")
     for parser in (adapter, merged, dataset):
         parser.add_argument("--repo", required=True, help="USER/NAME (or NAME for your own namespace)")
         visibility = parser.add_mutually_exclusive_group()
@@ -40,9 +42,9 @@ def run(args: argparse.Namespace) -> int:
 
     common = {"private": args.private, "progress": progress}
     if args.kind == "adapter":
-        result = push_adapter(args.path, args.repo, base_model=args.base_model, **common)
+        result = push_adapter(args.path, args.repo, base_model=args.base_model, dataset=args.dataset, **common)
     elif args.kind == "merged":
-        result = push_merged(args.path, args.repo, base_model=args.base_model, **common)
+        result = push_merged(args.path, args.repo, base_model=args.base_model, dataset=args.dataset, **common)
     else:
         result = push_dataset(args.path, args.repo, **common)
     print_json(result.as_dict())

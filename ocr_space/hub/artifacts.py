@@ -41,7 +41,9 @@ class AdapterArtifact:
 
     @property
     def dataset(self) -> str | None:
-        return _first(self.training_config, DATASET_KEYS)
+        """The dataset training used; a path relative to the run folder is made absolute, so it is not
+        mistaken for a Hub id."""
+        return _anchored(_first(self.training_config, DATASET_KEYS), self.run_dir)
 
 
 @dataclass
@@ -56,7 +58,7 @@ class MergedArtifact:
 
     @property
     def dataset(self) -> str | None:
-        return _first(self.training_config, DATASET_KEYS)
+        return _anchored(_first(self.training_config, DATASET_KEYS), self.folder)
 
 
 @dataclass
@@ -74,7 +76,7 @@ def find_adapter(path: str | Path) -> AdapterArtifact:
     >>> find_adapter("runs/2026-01-01-lines").adapter_dir  # doctest: +SKIP
     PosixPath('runs/2026-01-01-lines/adapter')
     """
-    path = Path(path).expanduser()
+    path = _given_folder(path, "a training run folder (or its adapter/ folder)")
     if not path.is_dir():
         raise PushSourceError(f"Folder not found: {path}. Give a training run folder or its adapter/ folder.")
     if (path / "adapter" / "adapter_config.json").is_file():
@@ -105,7 +107,7 @@ def find_merged(path: str | Path) -> MergedArtifact:
     >>> find_merged("runs/2026-01-01-lines/merged").config["model_type"]  # doctest: +SKIP
     'deepseek_ocr2'
     """
-    folder = Path(path).expanduser()
+    folder = _given_folder(path, "the merged model folder")
     if not folder.is_dir():
         raise PushSourceError(f"Folder not found: {folder}. Give the folder a merge wrote.")
     if (folder / "adapter_config.json").is_file():
@@ -131,6 +133,7 @@ def find_dataset(path: str | Path) -> DatasetArtifact:
 
     from ocr_space.data.splits import DatasetError, split_files
 
+    path = _given_folder(path, "the dataset folder")
     try:
         files = split_files(path)
     except DatasetError as exc:
@@ -159,12 +162,24 @@ def folder_files(folder: Path) -> list[Path]:
     return picked
 
 
+def _given_folder(path: str | Path | None, what: str) -> Path:
+    if path is None or not str(path).strip():
+        raise PushSourceError(f"No folder given: choose {what}.")
+    return Path(str(path).strip()).expanduser()
+
+
 def _first(config: dict, keys: tuple[str, ...]) -> str | None:
     for key in keys:
         value = config.get(key)
         if isinstance(value, str) and value.strip():
             return value.strip()
     return None
+
+
+def _anchored(reference: str | None, folder: Path | None) -> str | None:
+    if reference and folder is not None and not Path(reference).is_absolute() and (folder / reference).exists():
+        return str((folder / reference).resolve())
+    return reference
 
 
 def _read_text(path: Path) -> str | None:

@@ -36,24 +36,19 @@ def library_versions() -> dict[str, str]:
     return versions
 
 
-def adapter_card(artifact: AdapterArtifact, repo_id: str, base_model: str | None) -> ModelCard:
-    """The README of an adapter repo; ``base_model`` is the base's Hub id when known.
+def adapter_card(artifact: AdapterArtifact, repo_id: str, base_model: str | None,
+                 dataset: str | None = None) -> ModelCard:
+    """The README of an adapter repo; ``base_model`` is the base's Hub id when known, ``dataset`` overrides
+    the dataset the training config names.
 
     >>> adapter_card(find_adapter("runs/lines"), "me/ocr-lines", "deepseek-community/DeepSeek-OCR-2")  # doctest: +SKIP
     """
-    from huggingface_hub import ModelCard, ModelCardData
+    from huggingface_hub import ModelCard
 
     base_reference = base_model or artifact.recorded_base or "BASE_MODEL"
-    dataset = artifact.dataset
-    data = ModelCardData(
-        base_model=base_model,
-        library_name="peft",
-        pipeline_tag=TASK[0],
-        tags=[*TAGS, "lora"],
-        datasets=[hub_repo_id(dataset)] if hub_repo_id(dataset) else None,
-        model_name=repo_id,
-        eval_results=_eval_results(artifact.metrics, dataset, tuned_label="after fine-tuning (with this adapter)"),
-    )
+    dataset = dataset or artifact.dataset
+    data = _model_card_data(repo_id, base_model, "peft", "lora", dataset, artifact.metrics,
+                            tuned_label="after fine-tuning (with this adapter)")
     body = "\n".join([
         f"# {repo_id}",
         "",
@@ -87,23 +82,17 @@ def adapter_card(artifact: AdapterArtifact, repo_id: str, base_model: str | None
     return _checked(ModelCard, data, body)
 
 
-def merged_card(artifact: MergedArtifact, repo_id: str, base_model: str | None) -> ModelCard:
+def merged_card(artifact: MergedArtifact, repo_id: str, base_model: str | None,
+                dataset: str | None = None) -> ModelCard:
     """The README of a merged (standalone, 16-bit) model repo.
 
     >>> merged_card(find_merged("runs/lines/merged"), "me/ocr-lines-merged", None)  # doctest: +SKIP
     """
-    from huggingface_hub import ModelCard, ModelCardData
+    from huggingface_hub import ModelCard
 
-    dataset = artifact.dataset
-    data = ModelCardData(
-        base_model=base_model,
-        library_name="transformers",
-        pipeline_tag=TASK[0],
-        tags=[*TAGS, "merged-lora"],
-        datasets=[hub_repo_id(dataset)] if hub_repo_id(dataset) else None,
-        model_name=repo_id,
-        eval_results=_eval_results(artifact.metrics, dataset, tuned_label="after fine-tuning"),
-    )
+    dataset = dataset or artifact.dataset
+    data = _model_card_data(repo_id, base_model, "transformers", "merged-lora", dataset, artifact.metrics,
+                            tuned_label="after fine-tuning")
     origin = f"{_model_link(base_model)} with a LoRA adapter merged in" if base_model else \
         "a DeepSeek-OCR-family model with a LoRA adapter merged in"
     body = "\n".join([
@@ -179,6 +168,22 @@ def dataset_card(artifact: DatasetArtifact, repo_id: str) -> DatasetCard:
         "",
     ])
     return _checked(DatasetCard, data, body)
+
+
+def _model_card_data(repo_id: str, base_model: str | None, library: str, tag: str, dataset: str | None,
+                     metrics: dict | None, tuned_label: str):
+    """The YAML header the Hub reads: base link, library, task, tags, datasets, model-index."""
+    from huggingface_hub import ModelCardData
+
+    return ModelCardData(
+        base_model=base_model,
+        library_name=library,
+        pipeline_tag=TASK[0],
+        tags=[*TAGS, tag],
+        datasets=[hub_repo_id(dataset)] if hub_repo_id(dataset) else None,
+        model_name=repo_id,
+        eval_results=_eval_results(metrics, dataset, tuned_label=tuned_label),
+    )
 
 
 def _checked(card_class, data, body: str):

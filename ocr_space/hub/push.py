@@ -14,6 +14,7 @@ import contextlib
 import json
 import logging
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -44,6 +45,11 @@ class PushResult:
     bytes: int
     private: bool | None
 
+    @property
+    def size(self) -> str:
+        """The bytes sent, for people: '508.7 KB'."""
+        return human_size(self.bytes)
+
     def as_dict(self) -> dict:
         return asdict(self)
 
@@ -62,13 +68,15 @@ class _Upload:
 
 
 def push_adapter(run_or_adapter_dir: str | Path, repo_id: str, token: str | None = None, private: bool = True, *,
-                 base_model: str | None = None, endpoint: str | None = None,
+                 base_model: str | None = None, dataset: str | None = None, endpoint: str | None = None,
                  progress: Progress | None = None) -> PushResult:
     """Push a LoRA adapter (a training run folder or its ``adapter/``) with a generated model card.
 
     ``base_model`` overrides the base's Hub id recorded in the adapter (needed
     when training used a local copy of the base); the uploaded
-    ``adapter_config.json`` then names it. Also the end-of-training action.
+    ``adapter_config.json`` then names it. ``dataset`` (a Hub dataset id)
+    overrides the dataset named by the training config, for the card's links.
+    Also the end-of-training action.
 
     >>> push_adapter("runs/lines", "me/deepseek-ocr2-lines-lora")  # doctest: +SKIP
     PushResult(kind='adapter', repo_id='me/deepseek-ocr2-lines-lora', ...)
@@ -87,12 +95,13 @@ def push_adapter(run_or_adapter_dir: str | Path, repo_id: str, token: str | None
         uploads.append(_Upload(TRAINING_CONFIG, artifact.training_config_text.encode()))
     if artifact.metrics is not None and METRICS not in present:
         uploads.append(_Upload(METRICS, (json.dumps(artifact.metrics, indent=2) + "\n").encode()))
-    return _push("adapter", "model", repo_id, uploads, lambda full_id: str(adapter_card(artifact, full_id, base_id)),
+    card = partial(adapter_card, artifact, base_model=base_id, dataset=(dataset or "").strip() or None)
+    return _push("adapter", "model", repo_id, uploads, card,
                  token=token, private=private, endpoint=endpoint, progress=progress)
 
 
 def push_merged(folder: str | Path, repo_id: str, token: str | None = None, private: bool = True, *,
-                base_model: str | None = None, endpoint: str | None = None,
+                base_model: str | None = None, dataset: str | None = None, endpoint: str | None = None,
                 progress: Progress | None = None) -> PushResult:
     """Push a merged 16-bit model folder (loads without PEFT) with a generated model card.
 
@@ -101,7 +110,8 @@ def push_merged(folder: str | Path, repo_id: str, token: str | None = None, priv
     artifact = find_merged(folder)
     base_id = (base_model or "").strip() or None
     uploads = [_Upload(path.relative_to(artifact.folder).as_posix(), path) for path in folder_files(artifact.folder)]
-    return _push("merged", "model", repo_id, uploads, lambda full_id: str(merged_card(artifact, full_id, base_id)),
+    card = partial(merged_card, artifact, base_model=base_id, dataset=(dataset or "").strip() or None)
+    return _push("merged", "model", repo_id, uploads, card,
                  token=token, private=private, endpoint=endpoint, progress=progress)
 
 
@@ -113,11 +123,11 @@ def push_dataset(folder: str | Path, repo_id: str, token: str | None = None, pri
     """
     artifact = find_dataset(folder)
     uploads = [_Upload(path.name, path) for path in artifact.files.values()]
-    return _push("dataset", "dataset", repo_id, uploads, lambda full_id: str(dataset_card(artifact, full_id)),
+    return _push("dataset", "dataset", repo_id, uploads, partial(dataset_card, artifact),
                  token=token, private=private, endpoint=endpoint, progress=progress)
 
 
-def _push(kind: str, repo_type: str, repo_id: str, uploads: list[_Upload], make_card: Callable[[str], str], *,
+def _push(kind: str, repo_type: str, repo_id: str, uploads: list[_Upload], make_card: Callable[[str], object], *,
           token: str | None, private: bool, endpoint: str | None, progress: Progress | None) -> PushResult:
     from huggingface_hub import CommitOperationAdd, HfApi
 
@@ -127,7 +137,7 @@ def _push(kind: str, repo_type: str, repo_id: str, uploads: list[_Upload], make_
     api = HfApi(endpoint=endpoint)
     account = account_for(api, token)
     repo_id = _full_repo_id(repo_id, account)
-    readme = make_card(repo_id).encode("utf-8")
+    readme = str(make_card(repo_id)).encode("utf-8")  # the card needs the full repo id, known only now
     uploads = [*uploads, _Upload("README.md", readme)]
     _refuse_uploads_containing(token, uploads)
 
@@ -138,10 +148,11 @@ def _push(kind: str, repo_type: str, repo_id: str, uploads: list[_Upload], make_
         operations, sent = [], 0
         for number, upload in enumerate(uploads, start=1):
             report(0.1 + 0.85 * sent / total,
-                   f"Uploading {upload.path_in_repo} ({_size(upload.size)}), file {number} of {len(uploads)}")
+                   f"Uploading {upload.path_in_repo} ({human_size(upload.size)}), file {number} of {len(uploads)}")
             operation = CommitOperationAdd(upload.path_in_repo, upload.read() if isinstance(upload.source, bytes)
                                            else str(upload.source))
-            api.preupload_lfs_files(repo_id, additions=[operation], repo_type=repo_type, token=token)
+            api.preupload_lfs_files(repo_id, additions=[operation], repo_type=repo_type, token=token,
+                                    free_memory=False)  # as create_commit itself does: the commit re-reads them
             operations.append(operation)
             sent += upload.size
         report(0.95, f"Committing {len(operations)} files")
@@ -154,7 +165,7 @@ def _push(kind: str, repo_type: str, repo_id: str, uploads: list[_Upload], make_
                         private=private_now)
     if private_now is not None and private_now != private:
         log.info("%s already existed and stays %s", repo_id, "private" if private_now else "public")
-    log.info("pushed %s: %d files, %s, to %s", kind, len(uploads), _size(total), result.commit_url)
+    log.info("pushed %s: %d files, %s, to %s", kind, len(uploads), human_size(total), result.commit_url)
     return result
 
 
@@ -207,9 +218,10 @@ def _explained(repo_id: str, action: str, token: str) -> Iterator[None]:
         raise explained from None
 
 
-def _size(count: int) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if count < 1000 or unit == "GB":
-            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
+def human_size(count: float) -> str:
+    """Bytes for people, in powers of 1000: ``human_size(508_700) == '508.7 KB'``."""
+    for unit in ("B", "KB", "MB"):
+        if count < 1000:
+            return f"{count:.0f} B" if unit == "B" else f"{count:.1f} {unit}"
         count /= 1000
     return f"{count:.1f} GB"

@@ -42,10 +42,9 @@ def _reporter(progress: gr.Progress):
 
 
 def _summary(result: PushResult) -> str:
-    size = f"{result.bytes / 1e6:.1f} MB" if result.bytes >= 1e5 else f"{result.bytes / 1e3:.1f} KB"
     visibility = {True: "private", False: "public", None: "visibility unknown"}[result.private]
     text = t("share.done", kind=result.kind, repo_id=result.repo_id, url=result.url, visibility=visibility,
-             count=len(result.files), size=size, commit_url=result.commit_url)
+             count=len(result.files), size=result.size, commit_url=result.commit_url)
     return text + ("\n\n" + t("share.use_adapter", repo_id=result.repo_id) if result.kind == "adapter" else "")
 
 
