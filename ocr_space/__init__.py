@@ -7,6 +7,7 @@ The public API, one function per step of the pipeline:
 >>> recognize(loaded, "page.png").text  # doctest: +SKIP
 >>> from ocr_space import compare
 >>> compare("datasets/receipts", ["base=deepseek-community/DeepSeek-OCR-2", "tesseract"]).summary()  # doctest: +SKIP
+>>> push_adapter("runs/lines", "me/deepseek-ocr2-lines-lora")  # doctest: +SKIP
 """
 
 from ocr_space.errors import ConfigError, ImageError, ModelLoadError, OcrSpaceError
@@ -14,6 +15,7 @@ from ocr_space.evaluation.compare import compare, evaluate
 from ocr_space.evaluation.metrics import cer
 from ocr_space.evaluation.normalize import Normalization
 from ocr_space.evaluation.results import EvaluationReport
+from ocr_space.hub import HubError, PushResult, push_adapter, push_dataset, push_merged
 from ocr_space.models.loading import LoadedModel, load_model
 from ocr_space.recognize import PROMPTS, Recognition, recognize, recognize_batch
 
@@ -21,16 +23,21 @@ __all__ = [
     "PROMPTS",
     "ConfigError",
     "EvaluationReport",
+    "HubError",
     "ImageError",
     "LoadedModel",
     "ModelLoadError",
     "Normalization",
     "OcrSpaceError",
+    "PushResult",
     "Recognition",
     "cer",
     "compare",
     "evaluate",
     "load_model",
+    "push_adapter",
+    "push_dataset",
+    "push_merged",
     "recognize",
     "recognize_batch",
 ]

@@ -133,38 +133,50 @@ def load_model(
         raise ModelLoadError(f"Could not load {reference}: {exc}") from exc
 
     if adapter:
-        model = attach_adapter(model, str(adapter).strip())
+        model = attach_adapter(model, str(adapter).strip(), base=reference)
     model.eval()
     log.info("loaded %s (adapter=%s) on %s as %s", reference, adapter, device, dtype_name(torch_dtype))
     return LoadedModel(model=model, processor=processor, family=family, source=reference,
                        adapter=str(adapter).strip() if adapter else None, device=device, dtype=torch_dtype)
 
 
-def attach_adapter(model, adapter: str):
+def attach_adapter(model, adapter: str, base: str | None = None):
     """Wrap ``model`` with the LoRA adapter at ``adapter`` (folder or Hub repo id).
 
     Every adapter weight must land: PEFT only warns about missing keys, which
     would silently give the base model's output, so we turn that into an error.
+    ``base`` names the model being adapted; when the adapter records another
+    base, a failure says so (and a success logs a warning).
     """
     import warnings
 
     from peft import PeftModel
+
+    from ocr_space.models.adapter_base import base_mismatch
 
     if is_local_reference(adapter):
         folder = Path(adapter).expanduser()
         if not (folder / "adapter_config.json").is_file():
             raise ModelLoadError(f"Adapter folder {adapter} has no adapter_config.json; give the folder that "
                                  "training wrote (run_dir/adapter) or a Hub adapter repo id.")
+        adapter_config_file = folder / "adapter_config.json"
+    else:
+        adapter_config_file = Path(_hub_file(adapter, "adapter_config.json"))
+    recorded = json.loads(adapter_config_file.read_text(encoding="utf-8")).get("base_model_name_or_path")
+    mismatch = base_mismatch(adapter, recorded, base)
+    if mismatch:
+        log.warning("%s", mismatch)
     try:
         with warnings.catch_warnings(record=True) as caught, _keep_native_adapter_keys():
             warnings.simplefilter("always")
             peft_model = PeftModel.from_pretrained(model, adapter)
     except (OSError, ValueError, KeyError, RuntimeError) as exc:
-        raise ModelLoadError(f"Could not apply adapter {adapter}: {exc}") from exc
+        raise ModelLoadError(f"{mismatch} (PEFT: {str(exc)[:300]})" if mismatch else
+                             f"Could not apply adapter {adapter}: {exc}") from exc
     missing = [str(w.message) for w in caught if "missing adapter keys" in str(w.message)]
     if missing:
-        raise ModelLoadError(f"Adapter {adapter} does not fit this model (was it trained on another base?): "
-                             f"{missing[0][:300]}")
+        raise ModelLoadError(mismatch or f"Adapter {adapter} does not fit this model (was it trained on another "
+                                         f"base?): {missing[0][:300]}")
     return peft_model
 
 
