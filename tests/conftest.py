@@ -11,7 +11,7 @@ from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+from example_data import EXAMPLES, example_manifest  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -37,7 +37,7 @@ def example_lines() -> list[Path]:
 @pytest.fixture(scope="session")
 def live_app(tiny_model_dir, tmp_path_factory):
     """The real app.py on a free port, pre-filled with the tiny model."""
-    from tests.live_app import running_app
+    from live_app import running_app
 
     log = tmp_path_factory.mktemp("app") / "app.log"
     with running_app({"OCR_SPACE_MODEL": str(tiny_model_dir)}, log) as url:
@@ -50,12 +50,6 @@ def client(live_app):
     from gradio_client import Client
 
     return Client(live_app, verbose=False)
-
-
-def example_manifest() -> list[tuple[str, str]]:
-    """(file name, transcription) pairs of examples/lines/lines.txt."""
-    lines = (EXAMPLES / "lines" / "lines.txt").read_text(encoding="utf-8").splitlines()
-    return [tuple(line.split(" ", 1)) for line in lines if line.strip() and not line.startswith("#")]
 
 
 @pytest.fixture(scope="session")

@@ -20,11 +20,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_app(env_overrides: dict[str, str], log_path: Path, timeout: float = 120.0):
-    """Yield the app's URL once it accepts connections; stop it afterwards."""
+def running_app(env_overrides: dict[str, str | None], log_path: Path, timeout: float = 120.0):
+    """Yield the app's URL once it accepts connections; stop it afterwards. A ``None`` override unsets a variable."""
     port = free_port()
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONPATH": str(ROOT),
            "GRADIO_SERVER_PORT": str(port), **env_overrides}
+    env = {key: value for key, value in env.items() if value is not None}
     with open(log_path, "w") as log:
         process = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log,
                                    stderr=subprocess.STDOUT)

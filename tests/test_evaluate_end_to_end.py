@@ -10,12 +10,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from example_data import example_manifest
 
 from ocr_space.cli import main
 from ocr_space.evaluation.compare import compare, evaluate
 from ocr_space.evaluation.engines import LoadedModelEngine
 from ocr_space.evaluation.runner import EvalSamples
-from tests.conftest import example_manifest
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "lines"

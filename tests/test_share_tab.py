@@ -1,24 +1,13 @@
 """The Share tab, driven through gradio_client against the real app.py and the local Hub."""
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 from hub_fixtures import hub_server, run_dir  # noqa: F401 - fixtures
+from live_app import running_app
 
-ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "hf_sharetabtoken0123456789abcdef"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -31,30 +20,11 @@ def runs(run_dir, tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def share_app(hub_server, runs, tiny_model_dir, tmp_path_factory):
     """app.py pointed at the local Hub through HF_ENDPOINT, the way a deployment would point it elsewhere."""
-    port = _free_port()
     home = tmp_path_factory.mktemp("hf-home")
-    env = {**os.environ, "HF_HUB_OFFLINE": "0", "HF_ENDPOINT": hub_server.endpoint, "HF_HOME": str(home),
-           "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONPATH": str(ROOT), "GRADIO_SERVER_PORT": str(port),
-           "OCR_SPACE_MODEL": str(tiny_model_dir), "OCR_SPACE_RUNS": str(runs)}
-    env.pop("HF_TOKEN", None)
-    env.pop("SPACE_ID", None)
-    log = open(home / "app.log", "w")
-    process = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 120
-    while True:
-        if process.poll() is not None:
-            pytest.fail(f"app.py exited early with code {process.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
-        except OSError:
-            if time.monotonic() > deadline:
-                process.kill()
-                pytest.fail("app.py did not start listening within 120 s")
-            time.sleep(0.5)
-    yield f"http://127.0.0.1:{port}/", home / "app.log"
-    process.terminate()
-    process.wait(timeout=30)
+    env = {"HF_HUB_OFFLINE": "0", "HF_ENDPOINT": hub_server.endpoint, "HF_HOME": str(home),
+           "OCR_SPACE_MODEL": str(tiny_model_dir), "OCR_SPACE_RUNS": str(runs), "HF_TOKEN": None, "SPACE_ID": None}
+    with running_app(env, home / "app.log") as url:
+        yield url, home / "app.log"
 
 
 @pytest.fixture(scope="module")
