@@ -9,6 +9,7 @@ The public API, one function per step of the pipeline:
 
 from ocr_space.errors import ConfigError, ImageError, ModelLoadError, OcrSpaceError
 from ocr_space.models.loading import LoadedModel, load_model
+from ocr_space.models.v1_convert import convert_from_v1, convert_to_v1
 from ocr_space.recognize import PROMPTS, Recognition, recognize, recognize_batch
 
 __all__ = [
@@ -19,6 +20,8 @@ __all__ = [
     "ModelLoadError",
     "OcrSpaceError",
     "Recognition",
+    "convert_from_v1",
+    "convert_to_v1",
     "load_model",
     "recognize",
     "recognize_batch",

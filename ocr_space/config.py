@@ -21,6 +21,13 @@ def default_model() -> str:
     return os.environ.get(DEFAULT_MODEL_ENV) or get_family(DEFAULT_FAMILY).default_repo
 
 
+def model_choices() -> list[str]:
+    """Models the UI offers: the pre-filled one, then each family's default repo (DeepSeek-OCR-2, DeepSeek-OCR)."""
+    from ocr_space.models.registry import families
+
+    return list(dict.fromkeys([default_model()] + [family.default_repo for family in families().values()]))
+
+
 def runs_root() -> Path:
     """Where training runs live: `$OCR_SPACE_RUNS`, else `/data/ocr-space/runs` on a
     Space with persistent storage (survives restarts), else `./runs`."""

@@ -32,3 +32,11 @@ def tiny_loaded(tiny_model_dir):
 @pytest.fixture(scope="session")
 def example_lines() -> list[Path]:
     return sorted((EXAMPLES / "lines").glob("*.png"))
+
+
+@pytest.fixture(scope="session")
+def tiny_v1_dir(tmp_path_factory) -> Path:
+    """A tiny DeepSeek-OCR v1 (native Unlimited-OCR classes, full attention) saved with save_pretrained."""
+    from ocr_space.testing import build_tiny_model
+
+    return build_tiny_model(tmp_path_factory.mktemp("tiny-ocr-v1"), family="deepseek-ocr")

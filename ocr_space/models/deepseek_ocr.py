@@ -45,7 +45,6 @@ from typing import Any
 
 from ocr_space.errors import ModelLoadError
 from ocr_space.models.deepseek_ocr2 import DEEPSEEK_OCR_DECODER, LORA_EXPERT_PARAMETERS
-from ocr_space.models.deepseek_ocr_images import OFFICIAL_PATCH_SIZE, scaled_px
 from ocr_space.models.registry import ModelFamily, ResolutionMode, register
 
 FAMILY_NAME = "deepseek-ocr"
@@ -60,6 +59,18 @@ LORA_LINEAR_PATTERN = (
 )
 
 UNLIMITED_OCR_TYPES = ("unlimited_ocr", "UnlimitedOcrForConditionalGeneration")
+
+#: v1's sizes are stated for SAM's 16-px patches; see :func:`scaled_px`.
+OFFICIAL_PATCH_SIZE = 16
+
+
+def scaled_px(official_px: int, patch_size: int) -> int:
+    """A v1 pixel size for a SAM patch size: the same number of patches, so the same token layout.
+
+    >>> scaled_px(1024, 16), scaled_px(1024, 4)
+    (1024, 256)
+    """
+    return official_px * patch_size // OFFICIAL_PATCH_SIZE
 
 
 def v1_config(text: dict | None = None, sam: dict | None = None, encoder: dict | None = None,
@@ -117,6 +128,9 @@ def tiny_config(vocab_size: int, bos_token_id: int, eos_token_id: int, pad_token
             "bos_token_id": bos_token_id,
             "eos_token_id": eos_token_id,
             "pad_token_id": pad_token_id,
+            # with 0.02 the frozen lm_head gives near-uniform logits that LoRA cannot sharpen (the final norm
+            # fixes the hidden scale), so a few training steps could hardly lower the loss
+            "initializer_range": 0.2,
         },
         sam={
             "hidden_size": 32,

@@ -106,20 +106,7 @@ def register_pil_backend() -> None:
     )
 
 
-#: v1's sizes are stated for SAM's 16-px patches; see :func:`v1_processor`.
-OFFICIAL_PATCH_SIZE = 16
-
-
-def scaled_px(official_px: int, patch_size: int) -> int:
-    """A v1 pixel size for a SAM patch size: the same number of patches, so the same token layout.
-
-    >>> scaled_px(1024, 16), scaled_px(1024, 4)
-    (1024, 256)
-    """
-    return official_px * patch_size // OFFICIAL_PATCH_SIZE
-
-
-def v1_processor(tokenizer, patch_size: int = OFFICIAL_PATCH_SIZE):
+def v1_processor(tokenizer, patch_size: int = 16):
     """transformers' ``UnlimitedOcrProcessor`` set up as DeepSeek-OCR v1's defaults (Gundam: 1024 global + 640 tiles, 2..9).
 
     ``patch_size`` is SAM's; a tiny test model with 4-px patches gets every size
@@ -129,6 +116,8 @@ def v1_processor(tokenizer, patch_size: int = OFFICIAL_PATCH_SIZE):
     >>> processor = v1_processor(tokenizer)  # doctest: +SKIP
     """
     from transformers import UnlimitedOcrProcessor
+
+    from ocr_space.models.deepseek_ocr import scaled_px
 
     image_processor = UnlimitedOcrImageProcessorPil(
         size={"height": scaled_px(1024, patch_size), "width": scaled_px(1024, patch_size)},
