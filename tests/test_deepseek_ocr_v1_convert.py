@@ -11,12 +11,10 @@ from transformers import AutoModelForImageTextToText
 
 from ocr_space.cli import main
 from ocr_space.models import load_model
-from ocr_space.models.v1_convert import (
+from ocr_space.models.v1_convert import cached_native_folder, convert_from_v1, convert_to_v1
+from ocr_space.models.v1_layout import (
     DROPPED,
     CheckpointConversionError,
-    cached_native_folder,
-    convert_from_v1,
-    convert_to_v1,
     native_to_v1_state_dict,
     plan_from_v1,
     v1_to_native_state_dict,
@@ -171,3 +169,91 @@ def test_convert_refuses_to_overwrite_a_folder(tiny_v1_official, tiny_v1_dir, ca
 def test_convert_from_v1_refuses_a_native_folder(tiny_v1_dir, tmp_path, capsys):
     assert main(["convert", "--from-v1", str(tiny_v1_dir), "--out", str(tmp_path / "x")]) == 2
     assert "not an official DeepSeek-OCR v1 checkpoint" in capsys.readouterr().err
+
+
+def published_v1_weights() -> dict[str, tuple[int, ...]]:
+    """deepseek-ai/DeepSeek-OCR's tensors as published (names and shapes), written out from its weight listing."""
+    weights = {"lm_head.weight": (129280, 1280), "model.embed_tokens.weight": (129280, 1280),
+               "model.norm.weight": (1280,), "model.image_newline": (1280,), "model.view_seperator": (1280,),
+               "model.projector.layers.weight": (1280, 2048), "model.projector.layers.bias": (1280,)}
+    for n in range(12):
+        layer = f"model.layers.{n}."
+        weights[layer + "input_layernorm.weight"] = weights[layer + "post_attention_layernorm.weight"] = (1280,)
+        for name in "qkvo":
+            weights[layer + f"self_attn.{name}_proj.weight"] = (1280, 1280)
+        mlps = [("mlp.", 6848)] if n == 0 else [("mlp.shared_experts.", 1792)] + [
+            (f"mlp.experts.{e}.", 896) for e in range(64)]
+        for prefix, width in mlps:
+            weights[layer + prefix + "gate_proj.weight"] = weights[layer + prefix + "up_proj.weight"] = (width, 1280)
+            weights[layer + prefix + "down_proj.weight"] = (1280, width)
+        if n:
+            weights[layer + "mlp.gate.weight"] = (64, 1280)
+    sam = "model.sam_model."
+    weights.update({sam + "patch_embed.proj.weight": (768, 3, 16, 16), sam + "patch_embed.proj.bias": (768,),
+                    sam + "pos_embed": (1, 64, 64, 768), sam + "neck.0.weight": (256, 768, 1, 1),
+                    sam + "neck.1.weight": (256,), sam + "neck.1.bias": (256,), sam + "neck.2.weight": (256, 256, 3, 3),
+                    sam + "neck.3.weight": (256,), sam + "neck.3.bias": (256,), sam + "net_2.weight": (512, 256, 3, 3),
+                    sam + "net_3.weight": (1024, 512, 3, 3)})
+    for b in range(12):
+        block = f"{sam}blocks.{b}."
+        for name, shape in (("norm1", 768), ("norm2", 768), ("attn.qkv", 2304), ("attn.proj", 768),
+                            ("mlp.lin1", 3072), ("mlp.lin2", 768)):
+            weights[f"{block}{name}.bias"] = (shape,)
+        weights.update({block + "norm1.weight": (768,), block + "norm2.weight": (768,),
+                        block + "attn.qkv.weight": (2304, 768), block + "attn.proj.weight": (768, 768),
+                        block + "mlp.lin1.weight": (3072, 768), block + "mlp.lin2.weight": (768, 3072)})
+        window = 127 if b in (2, 5, 8, 11) else 27  # global layers span 64 patches, windowed ones 14
+        weights[block + "attn.rel_pos_h"] = weights[block + "attn.rel_pos_w"] = (window, 64)
+    clip = "model.vision_model."
+    weights.update({clip + "embeddings.class_embedding": (1024,), PATCH_EMBEDDING: (1024, 3, 14, 14),
+                    clip + "embeddings.position_embedding.weight": (257, 1024), clip + "pre_layrnorm.weight": (1024,),
+                    clip + "pre_layrnorm.bias": (1024,)})
+    for n in range(24):
+        layer = f"{clip}transformer.layers.{n}."
+        for name, rows, cols in (("self_attn.qkv_proj", 3072, 1024), ("self_attn.out_proj", 1024, 1024),
+                                 ("mlp.fc1", 4096, 1024), ("mlp.fc2", 1024, 4096)):
+            weights[f"{layer}{name}.weight"], weights[f"{layer}{name}.bias"] = (rows, cols), (rows,)
+        for name in ("layer_norm1", "layer_norm2"):
+            weights[f"{layer}{name}.weight"] = weights[f"{layer}{name}.bias"] = (1024,)
+    return weights
+
+
+#: The official config.json's size fields (deepseek-ai/DeepSeek-OCR).
+PUBLISHED_V1_CONFIG = {
+    "model_type": "deepseek_vl_v2", "architectures": ["DeepseekOCRForCausalLM"],
+    "language_config": {"vocab_size": 129280, "hidden_size": 1280, "intermediate_size": 6848,
+                        "num_hidden_layers": 12, "num_attention_heads": 10, "num_key_value_heads": 10,
+                        "n_routed_experts": 64, "n_shared_experts": 2, "moe_intermediate_size": 896,
+                        "num_experts_per_tok": 6, "first_k_dense_replace": 1, "max_position_embeddings": 8192,
+                        "topk_method": "greedy", "n_group": 1, "topk_group": 1, "use_mla": False,
+                        "bos_token_id": 0, "eos_token_id": 1},
+    "vision_config": {"image_size": 1024, "width": {
+        "clip-l-14-224": {"heads": 16, "image_size": 224, "layers": 24, "patch_size": 14, "width": 1024},
+        "sam_vit_b": {"downsample_channels": [512, 1024], "global_attn_indexes": [2, 5, 8, 11], "heads": 12,
+                      "layers": 12, "width": 768}}},
+}
+
+
+def test_every_published_v1_weight_maps_and_fills_the_full_size_native_model_exactly():
+    """On the meta device: the real checkpoint's 2,710 tensors become exactly the native model's, shape for shape."""
+    from ocr_space.models.v1_convert import expected_native_shapes, native_config_from_v1
+
+    published = published_v1_weights()
+    assert len(published) == 2710  # as listed for the real checkpoint
+    assert sum(torch.Size(shape).numel() for shape in published.values()) == 3_336_106_240
+    config = native_config_from_v1(PUBLISHED_V1_CONFIG, image_token_id=128815)
+    expected = expected_native_shapes(config)
+    assert sum(torch.Size(shape).numel() for shape in expected.values()) == 3_335_504_128
+    tensors = {key: torch.empty(shape, device="meta") for key, shape in published.items()}
+    native = v1_to_native_state_dict(tensors, num_experts=64)
+    assert {key: tuple(tensor.shape) for key, tensor in native.items()} == expected
+
+
+def test_published_v1_config_converts_to_our_full_size_config():
+    from ocr_space.models import get_family
+    from ocr_space.models.v1_convert import native_config_from_v1
+
+    converted = native_config_from_v1(PUBLISHED_V1_CONFIG, image_token_id=128815).to_dict()
+    ours = get_family("deepseek-ocr").full_config().to_dict()
+    for part in ("text_config", "vision_config"):
+        assert converted[part] == ours[part]
