@@ -128,3 +128,10 @@ def test_tiny_model_command_builds_a_tiny_v1(tmp_path, capsys):
     config = json.loads((tmp_path / "tiny" / "config.json").read_text())
     assert config["architectures"] == ["UnlimitedOcrForConditionalGeneration"]
     assert set(config["text_config"]["layer_types"]) == {"full_attention"}
+
+
+def test_the_app_offers_both_families_default_models(monkeypatch):
+    from ocr_space.config import model_choices
+
+    monkeypatch.delenv("OCR_SPACE_MODEL", raising=False)
+    assert model_choices() == ["deepseek-community/DeepSeek-OCR-2", "deepseek-ai/DeepSeek-OCR"]

@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from ocr_space.errors import ModelLoadError
-from ocr_space.models.deepseek_ocr2 import DEEPSEEK_OCR_DECODER, LORA_EXPERT_PARAMETERS
+from ocr_space.models.deepseek_ocr2 import DEEPSEEK_OCR_DECODER, LORA_EXPERT_PARAMETERS, tiny_decoder
 from ocr_space.models.registry import ModelFamily, ResolutionMode, register
 
 FAMILY_NAME = "deepseek-ocr"
@@ -113,21 +113,7 @@ def tiny_config(vocab_size: int, bos_token_id: int, eos_token_id: int, pad_token
     """
     return v1_config(
         text={
-            "vocab_size": vocab_size,
-            "hidden_size": 64,
-            "intermediate_size": 128,
-            "num_hidden_layers": 2,
-            "num_attention_heads": 4,
-            "num_key_value_heads": 4,
-            "n_routed_experts": 4,
-            "n_shared_experts": 1,
-            "num_experts_per_tok": 2,
-            "moe_intermediate_size": 32,
-            "mlp_layer_types": ["dense", "sparse"],
-            "max_position_embeddings": 2048,
-            "bos_token_id": bos_token_id,
-            "eos_token_id": eos_token_id,
-            "pad_token_id": pad_token_id,
+            **tiny_decoder(vocab_size, bos_token_id, eos_token_id, pad_token_id),
             # with 0.02 the frozen lm_head gives near-uniform logits that LoRA cannot sharpen (the final norm
             # fixes the hidden scale), so a few training steps could hardly lower the loss
             "initializer_range": 0.2,
