@@ -32,10 +32,12 @@ LoRA: the reference recipe adapts q/k/v/o/gate/up/down of the decoder
 of each MoE layer are fused 3-D tensors, so Linear targets reach only attention,
 the dense MLP and the shared experts (3,978,240); PEFT's ``target_parameters``
 adds one rank-16 pair per expert on the fused gate+up tensor and one on down
-(59,113,472), 63,091,712 in all. Separate gate and up adapters would need the
-experts unfused (a different module layout than transformers'); one adapter on
-[gate; up] is the same rank-16 update family on the concatenated output, costs
-fewer parameters, and keeps the model on transformers' fused expert kernels.
+(59,113,472), 63,091,712 in all, the same choice as for DeepSeek-OCR-2.
+Separate gate and up pairs (the reference's 77,509,632) would need the experts
+split out of transformers' fused tensors, i.e. custom expert modules instead of
+transformers' own (and its fused expert kernels, merge and save paths). The
+price: on [gate; up] the gate and up halves share one rank-16 input projection,
+so the update is rank 16 rather than up to 32, with fewer parameters.
 """
 
 from __future__ import annotations
