@@ -17,6 +17,7 @@ from ocr_space.evaluation.normalize import Normalization
 from ocr_space.evaluation.results import EvaluationReport
 from ocr_space.hub import HubError, PushResult, push_adapter, push_dataset, push_merged
 from ocr_space.models.loading import LoadedModel, load_model
+from ocr_space.models.v1_convert import convert_from_v1, convert_to_v1
 from ocr_space.recognize import PROMPTS, Recognition, recognize, recognize_batch
 
 __all__ = [
@@ -34,6 +35,8 @@ __all__ = [
     "cer",
     "compare",
     "evaluate",
+    "convert_from_v1",
+    "convert_to_v1",
     "load_model",
     "push_adapter",
     "push_dataset",

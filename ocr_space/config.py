@@ -11,6 +11,7 @@ from pathlib import Path
 
 DEFAULT_MODEL_ENV = "OCR_SPACE_MODEL"
 RUNS_DIR_ENV = "OCR_SPACE_RUNS"
+CACHE_DIR_ENV = "OCR_SPACE_CACHE"
 
 
 def default_model() -> str:
@@ -18,6 +19,13 @@ def default_model() -> str:
     from ocr_space.models.registry import DEFAULT_FAMILY, get_family
 
     return os.environ.get(DEFAULT_MODEL_ENV) or get_family(DEFAULT_FAMILY).default_repo
+
+
+def model_choices() -> list[str]:
+    """Models the UI offers: the pre-filled one, then each family's default repo (DeepSeek-OCR-2, DeepSeek-OCR)."""
+    from ocr_space.models.registry import families
+
+    return list(dict.fromkeys([default_model()] + [family.default_repo for family in families().values()]))
 
 
 def runs_root() -> Path:
@@ -28,6 +36,17 @@ def runs_root() -> Path:
     if os.environ.get("SPACE_ID") and Path("/data").is_dir():
         return Path("/data/ocr-space/runs")
     return Path("runs")
+
+
+def cache_root() -> Path:
+    """Where derived files are kept between runs (e.g. DeepSeek-OCR v1 checkpoints converted to the native
+    layout): `$OCR_SPACE_CACHE`, else `/data/ocr-space/cache` on a Space with persistent storage, else
+    `~/.cache/ocr-space`."""
+    if os.environ.get(CACHE_DIR_ENV):
+        return Path(os.environ[CACHE_DIR_ENV])
+    if os.environ.get("SPACE_ID") and Path("/data").is_dir():
+        return Path("/data/ocr-space/cache")
+    return Path.home() / ".cache" / "ocr-space"
 
 
 def on_space() -> bool:

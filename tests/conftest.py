@@ -65,3 +65,11 @@ def examples_dataset(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("examples-dataset")
     write_split(dataset, folder, "test")
     return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_v1_dir(tmp_path_factory) -> Path:
+    """A tiny DeepSeek-OCR v1 (native Unlimited-OCR classes, full attention) saved with save_pretrained."""
+    from ocr_space.testing import build_tiny_model
+
+    return build_tiny_model(tmp_path_factory.mktemp("tiny-ocr-v1"), family="deepseek-ocr")

@@ -58,6 +58,27 @@ def full_config():
     )
 
 
+def tiny_decoder(vocab_size: int, bos_token_id: int, eos_token_id: int, pad_token_id: int) -> dict[str, Any]:
+    """The DeepSeek-OCR decoder (both generations) shrunk to 2 layers of width 64: one dense, one MoE of 4 experts."""
+    return {
+        "vocab_size": vocab_size,
+        "hidden_size": 64,
+        "intermediate_size": 128,
+        "num_hidden_layers": 2,
+        "num_attention_heads": 4,
+        "num_key_value_heads": 4,
+        "n_routed_experts": 4,
+        "n_shared_experts": 1,
+        "num_experts_per_tok": 2,
+        "moe_intermediate_size": 32,
+        "mlp_layer_types": ["dense", "sparse"],
+        "max_position_embeddings": 2048,
+        "bos_token_id": bos_token_id,
+        "eos_token_id": eos_token_id,
+        "pad_token_id": pad_token_id,
+    }
+
+
 TINY_IMAGE_SIZE = 192
 
 
@@ -94,23 +115,7 @@ def tiny_config(vocab_size: int, bos_token_id: int, eos_token_id: int, pad_token
                 "num_key_value_heads": 2,
             },
         },
-        text_config={
-            "vocab_size": vocab_size,
-            "hidden_size": 64,
-            "intermediate_size": 128,
-            "num_hidden_layers": 2,
-            "num_attention_heads": 4,
-            "num_key_value_heads": 4,
-            "n_routed_experts": 4,
-            "n_shared_experts": 1,
-            "num_experts_per_tok": 2,
-            "moe_intermediate_size": 32,
-            "mlp_layer_types": ["dense", "sparse"],
-            "max_position_embeddings": 2048,
-            "bos_token_id": bos_token_id,
-            "eos_token_id": eos_token_id,
-            "pad_token_id": pad_token_id,
-        },
+        text_config=tiny_decoder(vocab_size, bos_token_id, eos_token_id, pad_token_id),
         image_token_id=image_token_id,
     )
 

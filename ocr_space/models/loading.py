@@ -207,6 +207,17 @@ def _keep_native_adapter_keys():
         conversion.convert_peft_adapter_state_dict_for_transformers = original
 
 
+def checkpoint_folder(reference: str) -> Path:
+    """A local folder for ``reference``: the folder itself, or a download of the Hub repo.
+
+    >>> checkpoint_folder("deepseek-ai/DeepSeek-OCR")  # doctest: +SKIP
+    """
+    read_checkpoint_config(reference)  # clear errors for missing folders and unknown repos
+    if is_local_reference(reference):
+        return Path(reference).expanduser()
+    return Path(_snapshot(reference))
+
+
 def _snapshot(repo_id: str) -> str:
     from huggingface_hub import snapshot_download
 

@@ -50,6 +50,9 @@ class ModelFamily:
     ocr_prompt: str = "<image>\nFree OCR."
     #: optional hook: (checkpoint folder, config dict) -> folder in the native layout
     prepare_checkpoint: Callable[[Path, dict], Path] | None = None
+    #: optional finer test for a model_type that other models share: config dict -> True if it is
+    #: this family's; may raise ModelLoadError to explain a near miss (a sibling model we do not support)
+    claims_config: Callable[[dict], bool] | None = None
 
     def mode(self, name: str | None) -> ResolutionMode:
         name = name or self.default_mode
@@ -73,6 +76,7 @@ def _ensure_loaded() -> None:
     # Family modules register themselves on import; importing here keeps the
     # registry complete however ocr_space.models is entered.
     from ocr_space.models import deepseek_ocr2  # noqa: F401
+    from ocr_space.models import deepseek_ocr  # noqa: F401
 
 
 def families() -> dict[str, ModelFamily]:
@@ -95,7 +99,8 @@ def family_for_config(config: dict) -> ModelFamily:
     architectures = set(config.get("architectures") or [])
     for family in _FAMILIES.values():
         if model_type in family.model_types or architectures & set(family.model_types):
-            return family
+            if family.claims_config is None or family.claims_config(config):
+                return family
     raise ModelLoadError(
         f"This checkpoint's model_type {model_type!r} is not a supported OCR family; "
         f"supported: {', '.join(f.title for f in _FAMILIES.values())}."

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import gradio as gr
 
-from ocr_space.config import default_model
+from ocr_space.config import default_model, model_choices
 from ocr_space.models.cache import MODELS
+from ocr_space.models.registry import families
 from ocr_space.recognize import PROMPTS, recognize
 from ocr_space.ui.errors import shows_errors
 from ocr_space.ui.strings import t
 
-MODE_CHOICES = ["default", "tiles", "base", "small"]
+#: every family's modes; a mode the chosen model's family lacks is refused with the list of its modes
+MODE_CHOICES = ["default"] + list(dict.fromkeys(mode for family in families().values()
+                                                for mode in family.resolution_modes))
 
 
 @shows_errors
@@ -36,7 +39,8 @@ def build() -> None:
         with gr.Row():
             with gr.Column():
                 image = gr.Image(label=t("recognize.image"), type="pil", sources=["upload", "clipboard", "webcam"])
-                model = gr.Textbox(label=t("recognize.model"), value=default_model(), elem_id="recognize-model")
+                model = gr.Dropdown(label=t("recognize.model"), choices=model_choices(), value=default_model(),
+                                    allow_custom_value=True, elem_id="recognize-model")
                 adapter = gr.Textbox(label=t("recognize.adapter"))
                 with gr.Row():
                     prompt = gr.Dropdown(label=t("recognize.prompt"), choices=list(PROMPTS), value="ocr",
