@@ -11,6 +11,7 @@ from pathlib import Path
 
 DEFAULT_MODEL_ENV = "OCR_SPACE_MODEL"
 RUNS_DIR_ENV = "OCR_SPACE_RUNS"
+DATASETS_DIR_ENV = "OCR_SPACE_DATASETS"
 
 
 def default_model() -> str:
@@ -28,6 +29,14 @@ def runs_root() -> Path:
     if os.environ.get("SPACE_ID") and Path("/data").is_dir():
         return Path("/data/ocr-space/runs")
     return Path("runs")
+
+
+def datasets_root() -> Path:
+    """Where the app writes built datasets: `$OCR_SPACE_DATASETS`, else `datasets/` next to the runs folder
+    (so `/data/ocr-space/datasets` on a Space with persistent storage, else `./datasets`)."""
+    if os.environ.get(DATASETS_DIR_ENV):
+        return Path(os.environ[DATASETS_DIR_ENV])
+    return runs_root().parent / "datasets"
 
 
 def on_space() -> bool:

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator, Union
 
+import numpy as np
 from PIL import Image
 
 #: Every reason a candidate can be rejected for, with the sentence the report shows.
@@ -32,7 +33,7 @@ REJECTION_REASONS: dict[str, str] = {
     "unrenderable": "no chosen font can draw every character of this line",
 }
 
-CandidateImage = Union[Path, bytes, Image.Image, None]
+CandidateImage = Union[Path, bytes, Image.Image, np.ndarray, None]
 
 
 @dataclass

@@ -141,7 +141,8 @@ def detect_kind(input: str) -> tuple[str, Path]:
     """Tell the input kinds apart by suffix and folder contents; returns ``(kind, path to read)``."""
     path = Path(input)
     if not path.exists():
-        if HUB_ID.fullmatch(input) and not input.startswith((".", "/")):
+        looks_like_file = path.suffix.lower() in TABLE_SUFFIXES | DATASET_SUFFIXES | {".txt", ".zip"}
+        if HUB_ID.fullmatch(input) and not looks_like_file:
             return "dataset", path
         raise DatasetError(f"Input not found: {input}")
     if path.is_file():
@@ -601,21 +602,27 @@ def _row_candidate(ref: str, image: Any, text: str | None, split: str | None, ba
 
 # -- rows from the UI ---------------------------------------------------------------------------------------------
 
-def rows_source(rows: Iterable[tuple[Any, str | None]], description: str = "rows entered in the app") -> Source:
-    """Pairs of (image path / bytes / PIL image, text), e.g. uploads plus an edited table.
+def rows_source(rows: Iterable[tuple[Any, str | None]], refs: Sequence[str] | None = None,
+                description: str = "rows entered in the app") -> Source:
+    """Pairs of (image path / bytes / PIL image / ``None``, text), e.g. uploads plus an edited table.
+
+    ``refs`` names the rows in the report (default: the file name, else "row N").
 
     >>> rows_source([("examples/lines/line_000.png", "今天天气很好")]).total
     1
     """
     rows = list(rows)
+    refs = list(refs) if refs is not None else [None] * len(rows)
+    if len(refs) != len(rows):
+        raise ConfigError(f"{len(refs)} row names for {len(rows)} rows.")
 
     def candidates() -> Iterator[Candidate]:
-        for number, (image, text) in enumerate(rows, start=1):
+        for number, ((image, text), ref) in enumerate(zip(rows, refs), start=1):
             if isinstance(image, (str, Path)) and str(image):
-                yield Candidate(Path(image).name, Path(image), text)
+                yield Candidate(ref or Path(image).name, Path(image), text)
             elif image is None or (isinstance(image, str) and not image):
-                yield Candidate(f"row {number}", None, text, problem=("missing_file", "no image in this row"))
+                yield Candidate(ref or f"row {number}", None, text, problem=("missing_file", "no image for this row"))
             else:
-                yield Candidate(f"row {number}", image, text)
+                yield Candidate(ref or f"row {number}", image, text)
 
     return Source(description, candidates(), total=len(rows))

@@ -5,7 +5,7 @@ outside the root, zip-slip), the transcription (empty or whitespace only),
 the image (0 bytes, unreadable, smaller than ``min_side``, above
 ``max_pixels`` — checked from the header, so a decompression bomb is never
 decoded), and duplicate image content (a hash of the decoded pixels, so the
-same picture saved twice as PNG and JPEG-free copies is caught). Accepted
+same picture saved twice, under other names or in another lossless format, is caught). Accepted
 images are stored as RGB with EXIF rotation applied.
 """
 
@@ -16,6 +16,7 @@ import hashlib
 import io
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
 
 from ocr_space.data.samples import Candidate, Rejection, Sample
@@ -92,7 +93,7 @@ class Validator:
 
 
 def _image_bytes(image) -> bytes:
-    """The encoded bytes behind a candidate's image (a path is read; a PIL image is encoded losslessly)."""
+    """The encoded bytes behind a candidate's image (a path is read; PIL images and arrays become PNG)."""
     if isinstance(image, Path):
         if not image.is_file():
             raise ImageError(f"Image file not found: {image}", reason="missing_file")
@@ -104,9 +105,9 @@ def _image_bytes(image) -> bytes:
         if not image:
             raise ImageError("The image is empty (0 bytes).", reason="empty_file")
         return bytes(image)
-    if isinstance(image, Image.Image):
+    if isinstance(image, (Image.Image, np.ndarray)):
         buffer = io.BytesIO()
-        image.save(buffer, format="PNG")
+        (image if isinstance(image, Image.Image) else Image.fromarray(image)).save(buffer, format="PNG")
         return buffer.getvalue()
     raise ImageError("No image given for this row.", reason="missing_file")
 
