@@ -42,6 +42,15 @@ def test_plain_manifest_paths_are_relative_to_its_folder(tmp_path, monkeypatch):
     assert candidate.image == (tmp_path / "set" / "images" / "a.png").resolve()
 
 
+def test_flat_upload_matches_manifest_paths_by_file_name_only_when_asked(tmp_path):
+    write_pairs(tmp_path, ["平"])
+    write_manifest(tmp_path / "lines.txt", [("images/img_000.png", "平"), ("images/other.png", "无")])
+    with open_source(tmp_path / "lines.txt", flat=True) as source:
+        assert [c.image.is_file() for c in source] == [True, False]
+    with open_source(tmp_path / "lines.txt") as source:
+        assert [c.image.is_file() for c in source] == [False, False]
+
+
 def test_csv_columns_are_auto_detected(tmp_path):
     write_pairs(tmp_path, ["甲", "乙"])
     with open(tmp_path / "labels.csv", "w", newline="", encoding="utf-8") as handle:

@@ -34,12 +34,14 @@ def test_uploaded_manifest_builds_and_fills_every_result_panel(tmp_path):
     assert {name.rsplit("/", 1)[-1] for name in files} >= {"data_train.parquet", "README.md", "rejected.jsonl"}
 
 
-def test_several_uploads_are_read_as_one_folder(tmp_path):
-    pairs = write_pairs(tmp_path / "a", ["分开上传"])
-    manifest = write_manifest(tmp_path / "b" / "lines.txt", pairs)
-    summary, *_ = dataset_tab.build_from_files([str(tmp_path / "a" / "img_000.png"), str(manifest)],
-                                               *SETTINGS.values(), "", "", "")
-    assert "**1** train" in summary and "**0** rejected" in summary
+def test_loose_uploads_are_one_folder_and_manifest_paths_match_by_file_name(tmp_path):
+    """A browser uploads files without their folders: images/img_000.png arrives as img_000.png."""
+    write_pairs(tmp_path / "set" / "images", ["分开", "上传", "文件"])
+    manifest = write_manifest(tmp_path / "set" / "lines.txt", [(f"images/img_{i:03d}.png", t)
+                                                               for i, t in enumerate(["分开", "上传", "文件"])])
+    uploads = [str(manifest)] + sorted(str(p) for p in (tmp_path / "set" / "images").glob("*.png"))
+    summary, *_ = dataset_tab.build_from_files(uploads, *SETTINGS.values(), "", "", "")
+    assert "**0** rejected" in summary and "**1** test" in summary
 
 
 def test_typed_rows_become_a_dataset_and_unknown_names_are_reported(tmp_path):

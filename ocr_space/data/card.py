@@ -21,8 +21,8 @@ def render_card(prefix: str, files: Mapping[str, Path], stats: DatasetStats, sou
                 seed: int) -> str:
     """README.md text for a dataset folder.
 
-    >>> render_card("data", {"train": Path("data_train.parquet")}, stats, "plain manifest lines.txt", "ratios 0.8/0.1/0.1", 42)  # doctest: +SKIP
-    '---\\nconfigs: ...'
+    >>> render_card("data", {"train": Path("data_train.parquet")}, stats, "plain manifest lines.txt",
+    ...             "random 0.8/0.1/0.1", 42)  # doctest: +SKIP
     """
     total = sum(stats.counts.values())
     metadata = {

@@ -97,12 +97,14 @@ def canonical_split(name: Any) -> str | None:
 
 
 def open_source(input: str | Path | Source, *, kind: str = "auto", columns: ColumnMapping | str | Mapping | None = None,
-                source_split: str | None = None, root: str | Path | None = None) -> Source:
+                source_split: str | None = None, root: str | Path | None = None, flat: bool = False) -> Source:
     """Open any accepted input as a :class:`Source` (use it in a ``with`` block: a zip is extracted to a temp folder).
 
     ``root`` widens the folder that image paths must stay inside (default: the
     manifest's or the folder's own location); ``source_split`` selects splits
-    and rows of an existing dataset (``"train[:1000]"``).
+    and rows of an existing dataset (``"train[:1000]"``); ``flat`` says the
+    files were uploaded one by one into one folder (a browser drops folders),
+    so a manifest's ``images/a.png`` is looked up as ``a.png`` next to it.
 
     >>> with open_source("examples/lines/lines.txt") as source:
     ...     [c.text for c in source][:1]
@@ -133,8 +135,8 @@ def open_source(input: str | Path | Source, *, kind: str = "auto", columns: Colu
     if path.is_dir():
         raise DatasetError(f"{path} is a folder; pass the {kind} file inside it, or kind='auto'.")
     if kind == "table":
-        return table_source(path, columns, root_path)
-    return manifest_source(path, root_path)
+        return table_source(path, columns, root_path, flat)
+    return manifest_source(path, root_path, flat)
 
 
 def detect_kind(input: str) -> tuple[str, Path]:
@@ -181,7 +183,7 @@ def _detect_folder_kind(folder: Path) -> tuple[str, Path]:
 
 # -- plain manifest ----------------------------------------------------------------------------------------------
 
-def manifest_source(path: Path, root: Path | None = None) -> Source:
+def manifest_source(path: Path, root: Path | None = None, flat: bool = False) -> Source:
     """``<image path><whitespace><transcription>`` per line (the original one-off script's format)."""
     text, encoding = read_text_file(path)
     base = path.parent.resolve()
@@ -195,7 +197,7 @@ def manifest_source(path: Path, root: Path | None = None) -> Source:
 
     def candidates() -> Iterator[Candidate]:
         for number, name, transcription in entries:
-            yield file_candidate(f"{path.name}:{number}", name, transcription, base, root or base)
+            yield file_candidate(f"{path.name}:{number}", name, transcription, base, root or base, flat=flat)
 
     return Source(f"plain manifest {path.name} ({encoding})", candidates(), total=len(entries),
                   notes=[f"{path.name} read as {encoding}"])
@@ -206,9 +208,14 @@ def _lines(text: str) -> list[str]:
     return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
 
-def file_candidate(ref: str, name: str, text: str | None, base: Path, root: Path, split: str | None = None
-                   ) -> Candidate:
-    """A candidate for an image path from a manifest or table: resolved against ``base``, kept inside ``root``."""
+def file_candidate(ref: str, name: str, text: str | None, base: Path, root: Path, split: str | None = None,
+                   flat: bool = False) -> Candidate:
+    """A candidate for an image path from a manifest or table: resolved against ``base``, kept inside ``root``
+    (with ``flat``, a file of the same name directly in ``base`` is used when the path itself does not exist)."""
+    if flat and name and not (base / name).exists():
+        same_name = base / PurePosixPath(name.replace("\\", "/")).name
+        if same_name.is_file():
+            name = same_name.name
     path, problem = resolve_inside(name, base, root)
     return Candidate(ref, path, text, split, problem)
 
@@ -229,7 +236,8 @@ def resolve_inside(name: str, base: Path, root: Path) -> tuple[Path | None, tupl
 
 # -- tables: CSV / TSV / JSONL / JSON -----------------------------------------------------------------------------
 
-def table_source(path: Path, columns: ColumnMapping | None = None, root: Path | None = None) -> Source:
+def table_source(path: Path, columns: ColumnMapping | None = None, root: Path | None = None,
+                 flat: bool = False) -> Source:
     """A table with an image-path column and a text column, e.g. Hugging Face ImageFolder ``metadata.jsonl``."""
     columns = columns or ColumnMapping()
     text, encoding = read_text_file(path)
@@ -255,7 +263,8 @@ def table_source(path: Path, columns: ColumnMapping | None = None, root: Path | 
                                                                       "expected a file path"))
                 continue
             split = canonical_split(row.get(split_column)) if split_column is not None else None
-            yield file_candidate(ref, image or "", None if label is None else str(label), base, root or base, split)
+            yield file_candidate(ref, image or "", None if label is None else str(label), base, root or base, split,
+                                 flat)
 
     layout = "no header" if headerless else f"image={image_column!r}, text={text_column!r}"
     return Source(f"table {path.name} ({layout}, {encoding})", candidates(), total=len(rows),

@@ -21,7 +21,7 @@ from PIL import Image
 from ocr_space.config import datasets_root, default_model, on_space
 from ocr_space.data.build import BuiltDataset, build_dataset
 from ocr_space.data.fonts import find_cjk_fonts
-from ocr_space.data.sources import ColumnMapping, rows_source
+from ocr_space.data.sources import ColumnMapping, open_source, rows_source
 from ocr_space.data.synth import Degradations, synth_dataset, synth_lines
 from ocr_space.errors import ConfigError
 from ocr_space.ui.errors import shows_errors
@@ -39,15 +39,19 @@ _NAME = re.compile(r"^[A-Za-z0-9][\w.-]*$")
 @shows_errors
 def build_from_files(files, name, prefix, split, seed, max_mp, min_side, image_column, text_column, split_column,
                      progress=gr.Progress()):
-    """One uploaded file is read as what it is (manifest, table, zip, parquet); several as one folder."""
+    """One uploaded file is read as what it is (manifest, table, zip, parquet); several as one flat folder."""
     paths = [Path(f) for f in (files or [])]
     if not paths:
         raise gr.Error(t("dataset.no_files"), print_exception=False)
     columns = ColumnMapping(image_column or None, text_column or None, split_column or None)
+    out, settings = _output_folder(name), _settings(prefix, split, seed, max_mp, min_side, progress)
     with tempfile.TemporaryDirectory(prefix="ocr-space-upload-") as staging:
-        source = paths[0] if len(paths) == 1 else _gather(paths, Path(staging))
-        built = build_dataset(source, _output_folder(name), columns=columns,
-                              **_settings(prefix, split, seed, max_mp, min_side, progress))
+        if len(paths) == 1:
+            source = open_source(paths[0], columns=columns)
+        else:  # the browser sent loose files: one folder, and manifest paths matched by file name
+            source = open_source(_gather(paths, Path(staging)), columns=columns, flat=True)
+        with source:
+            built = build_dataset(source, out, **settings)
     return _show(built)
 
 

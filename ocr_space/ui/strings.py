@@ -31,8 +31,9 @@ STRINGS = {
     "dataset.split_column": "Split column",
     "dataset.files.tab": "Upload files",
     "dataset.files.help": "A manifest (`<image> <text>` per line), CSV/TSV/JSONL (e.g. metadata.jsonl), parquet "
-                          "files, a .zip of a folder, or images with same-stem .txt files — several files are "
-                          "read as one folder. For images in subfolders, upload a .zip.",
+                          "files, a .zip of a folder, or images with same-stem .txt files. Several files are "
+                          "read as one folder and a manifest's paths are matched by file name; to keep "
+                          "subfolders, upload a .zip.",
     "dataset.files.input": "Files",
     "dataset.files.build": "Build from files",
     "dataset.existing.tab": "Existing dataset",
