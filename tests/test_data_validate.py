@@ -54,6 +54,16 @@ def test_pixel_limit_is_configurable():
     assert isinstance(_check(Candidate("a", data, "字"), max_pixels=5_000), Sample)
 
 
+def test_file_too_big_for_any_allowed_image_is_refused_unread(tmp_path, monkeypatch):
+    import ocr_space.data.validate as validate
+
+    path = write_image(tmp_path / "huge.png", 1, size=(100, 50))
+    monkeypatch.setattr(validate, "FILE_SLACK_BYTES", 0)
+    monkeypatch.setattr(type(path), "read_bytes", lambda self: pytest.fail("the file was read"))
+    outcome = _check(Candidate("a", path, "字"), max_pixels=100)
+    assert outcome.reason == "too_large" and "bytes" in outcome.detail
+
+
 class _Decoded(Exception):
     pass
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import tempfile
 import time
 import uuid
@@ -143,13 +144,16 @@ def build_dataset(input: str | Path | Source, out: str | Path, *, prefix: str = 
     _check_out_folder(out, prefix)
     report = _Reporter(progress)
     with open_source(input, kind=kind, columns=columns, source_split=source_split, root=root) as source:
-        out.mkdir(parents=True, exist_ok=True)
         rejected: list[Rejection] = []
         with tempfile.TemporaryDirectory(prefix="ocr-space-build-") as staging_dir:
-            with open(out / "rejected.jsonl", "w", encoding="utf-8") as rejected_log:
+            # Nothing in `out` changes until every sample has been read and the split drawn.
+            rejected_path = Path(staging_dir) / "rejected.jsonl"
+            with open(rejected_path, "w", encoding="utf-8") as rejected_log:
                 staged = _stage(source, Validator(max_pixels, min_side), rejected, rejected_log, report,
                                 staging_dir)
             assignment, split_mode = _assign_splits(_column(staged, "given_split"), mode, seed)
+            out.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(rejected_path, out / "rejected.jsonl")
             files: dict[str, Path] = {}
             for name in SPLITS:
                 indices = assignment.get(name, [])

@@ -131,7 +131,7 @@ def render_degraded(text: str, font_path: str | Path, font_size: int, degradatio
         image.save(buffer, format="JPEG", quality=quality)
         applied["jpeg"] = quality
     else:
-        image.save(buffer, format="PNG", optimize=True)
+        image.save(buffer, format="PNG")
     return SynthLine(text, buffer.getvalue(), Path(font_path), font_size, applied)
 
 
@@ -300,11 +300,12 @@ def write_synth_images(lines: Sequence[str], folder: str | Path, *, n: int | Non
     >>> write_synth_images(read_lines("examples/demo/text.txt"), "examples/demo", n=30)  # doctest: +SKIP
     """
     folder = Path(folder)
+    rendered = synth_lines(lines, n, fonts, degradations, seed, font_size)
     (folder / "images").mkdir(parents=True, exist_ok=True)
-    rendered = list(synth_lines(lines, n, fonts, degradations, seed, font_size))
-    width = max(3, len(str(len(rendered) - 1)))
+    count = n if n is not None else len([line for line in lines if line and line.strip()])
+    width = max(3, len(str(count - 1)))
     entries, images, unrenderable = [], [], []
-    for index, line in enumerate(rendered):
+    for index, line in enumerate(rendered):  # one image in memory at a time
         if isinstance(line, tuple):
             unrenderable.append(line)
             continue
@@ -312,7 +313,7 @@ def write_synth_images(lines: Sequence[str], folder: str | Path, *, n: int | Non
         image = Image.open(io.BytesIO(line.image_bytes)).convert("RGB")
         if palette:
             image = image.quantize(palette)
-        image.save(folder / name, format="PNG", optimize=True)
+        image.save(folder / name, format="PNG", optimize=bool(palette))  # optimising full colour costs 3x time
         images.append(folder / name)
         entries.append(f"{name} {line.text}")
     header = ["# Synthetic text lines rendered by ocr_space.data.synth: <image path> <transcription>."]

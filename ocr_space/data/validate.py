@@ -27,6 +27,8 @@ from ocr_space.images import DEFAULT_MAX_PIXELS, MIN_SIDE, load_image
 #: Manifests and .txt transcriptions are tried in this order; GB18030 covers GBK/GB2312 files from Windows.
 TEXT_ENCODINGS = ("utf-8-sig", "gb18030")
 _KEEP_AS_IS = {"PNG", "JPEG"}
+#: Room for headers, EXIF and colour profiles on top of 4 bytes a pixel; bigger files are refused unread.
+FILE_SLACK_BYTES = 64 << 20
 _EXIF_ORIENTATION = 0x0112
 
 
@@ -70,6 +72,7 @@ class Validator:
         self.max_pixels = max_pixels
         self.min_side = min_side
         self._seen: dict[str, str] = {}  # pixel hash -> ref of the first sample with that image
+        self._max_file_bytes = 4 * max_pixels + FILE_SLACK_BYTES
 
     def check(self, candidate: Candidate) -> Sample | Rejection:
         ref, text = candidate.ref, candidate.text
@@ -81,7 +84,7 @@ class Validator:
                              "the transcription is only whitespace", text)
         text = text.strip()
         try:
-            data = _image_bytes(candidate.image)
+            data = _image_bytes(candidate.image, self._max_file_bytes)
             image = load_image(data, max_pixels=self.max_pixels, min_side=self.min_side)
         except ImageError as exc:
             return Rejection(ref, exc.reason or "unreadable", str(exc), text)
@@ -92,11 +95,15 @@ class Validator:
         return Sample(ref, _stored_bytes(data, image), text, image.width, image.height, candidate.split)
 
 
-def _image_bytes(image) -> bytes:
+def _image_bytes(image, max_file_bytes: int) -> bytes:
     """The encoded bytes behind a candidate's image (a path is read; PIL images and arrays become PNG)."""
     if isinstance(image, Path):
         if not image.is_file():
             raise ImageError(f"Image file not found: {image}", reason="missing_file")
+        size = image.stat().st_size
+        if size > max_file_bytes:
+            raise ImageError(f"Image file is {size:,} bytes, more than any image within the pixel limit needs.",
+                             reason="too_large")
         data = image.read_bytes()
         if not data:
             raise ImageError(f"Image file is empty (0 bytes): {image.name}", reason="empty_file")
