@@ -186,6 +186,14 @@ def test_save_to_disk_folder_with_a_path_column_mapping(tmp_path):
     assert found == [("img_001.png", "映射二", "train", None), ("img_002.png", "映射三", "train", None)]
 
 
+def test_single_arrow_file_with_embedded_images(tmp_path):
+    features = datasets.Features({"image": datasets.Image(), "label": datasets.Value("string")})
+    rows = {"image": [{"bytes": image_bytes(i), "path": None} for i in range(2)], "label": ["箭", "头"]}
+    datasets.Dataset.from_dict(rows, features=features).save_to_disk(str(tmp_path / "saved"))
+    (arrow_file,) = (tmp_path / "saved").glob("*.arrow")
+    assert _pairs(arrow_file) == [("<bytes>", "箭", "train", None), ("<bytes>", "头", "train", None)]
+
+
 def test_hub_id_that_cannot_be_reached_is_a_clear_error():
     with pytest.raises(DatasetError, match="Hub dataset.*HF_HUB_OFFLINE"):
         open_source("priyank-m/chinese_text_recognition", source_split="train[:1000]")
