@@ -1,15 +1,20 @@
 """ocr-space: turn a general DeepSeek-OCR model into an expert on your documents.
 
-The public API, one function per step of the pipeline:
+The public API, one function per step of the pipeline (data -> train -> evaluate -> hub):
 
->>> from ocr_space import load_model, recognize
+>>> from ocr_space import build_dataset, compare, load_model, push_adapter, recognize
+>>> build_dataset("examples/demo/manifest.txt", "/tmp/demo-ds").summary()  # doctest: +SKIP
+{'train': 24, 'validation': 3, 'test': 3, 'rejected': 0}
 >>> loaded = load_model("deepseek-community/DeepSeek-OCR-2")  # doctest: +SKIP
 >>> recognize(loaded, "page.png").text  # doctest: +SKIP
->>> from ocr_space import compare
->>> compare("datasets/receipts", ["base=deepseek-community/DeepSeek-OCR-2", "tesseract"]).summary()  # doctest: +SKIP
+>>> compare("/tmp/demo-ds", ["base=deepseek-community/DeepSeek-OCR-2", "tesseract"]).summary()  # doctest: +SKIP
 >>> push_adapter("runs/lines", "me/deepseek-ocr2-lines-lora")  # doctest: +SKIP
 """
 
+from ocr_space.data.build import BuiltDataset, build_dataset
+from ocr_space.data.prelabel import prelabel
+from ocr_space.data.splits import DatasetError
+from ocr_space.data.synth import Degradations, synth_dataset
 from ocr_space.errors import ConfigError, ImageError, ModelLoadError, OcrSpaceError
 from ocr_space.evaluation.compare import compare, evaluate
 from ocr_space.evaluation.metrics import cer
@@ -22,7 +27,10 @@ from ocr_space.recognize import PROMPTS, Recognition, recognize, recognize_batch
 
 __all__ = [
     "PROMPTS",
+    "BuiltDataset",
     "ConfigError",
+    "DatasetError",
+    "Degradations",
     "EvaluationReport",
     "HubError",
     "ImageError",
@@ -32,15 +40,18 @@ __all__ = [
     "OcrSpaceError",
     "PushResult",
     "Recognition",
+    "build_dataset",
     "cer",
     "compare",
-    "evaluate",
     "convert_from_v1",
     "convert_to_v1",
+    "evaluate",
     "load_model",
+    "prelabel",
     "push_adapter",
     "push_dataset",
     "push_merged",
     "recognize",
     "recognize_batch",
+    "synth_dataset",
 ]

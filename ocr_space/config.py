@@ -13,6 +13,8 @@ DEFAULT_MODEL_ENV = "OCR_SPACE_MODEL"
 RUNS_DIR_ENV = "OCR_SPACE_RUNS"
 CACHE_DIR_ENV = "OCR_SPACE_CACHE"
 
+DATASETS_DIR_ENV = "OCR_SPACE_DATASETS"
+
 
 def default_model() -> str:
     """The model the UI pre-fills: `$OCR_SPACE_MODEL`, else the family default."""
@@ -47,6 +49,13 @@ def cache_root() -> Path:
     if os.environ.get("SPACE_ID") and Path("/data").is_dir():
         return Path("/data/ocr-space/cache")
     return Path.home() / ".cache" / "ocr-space"
+
+def datasets_root() -> Path:
+    """Where the app writes built datasets: `$OCR_SPACE_DATASETS`, else `datasets/` next to the runs folder
+    (so `/data/ocr-space/datasets` on a Space with persistent storage, else `./datasets`)."""
+    if os.environ.get(DATASETS_DIR_ENV):
+        return Path(os.environ[DATASETS_DIR_ENV])
+    return runs_root().parent / "datasets"
 
 
 def on_space() -> bool:

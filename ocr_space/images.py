@@ -37,14 +37,14 @@ def load_image(image: ImageInput, max_pixels: int = DEFAULT_MAX_PIXELS, min_side
         img = Image.fromarray(image)
     elif isinstance(image, (bytes, bytearray)):
         if not image:
-            raise ImageError("The image is empty (0 bytes).")
+            raise ImageError("The image is empty (0 bytes).", reason="empty_file")
         img = _open(io.BytesIO(image), "the uploaded bytes")
     elif isinstance(image, (str, Path)):
         path = Path(image)
         if not path.is_file():
-            raise ImageError(f"Image file not found: {path}")
+            raise ImageError(f"Image file not found: {path}", reason="missing_file")
         if path.stat().st_size == 0:
-            raise ImageError(f"Image file is empty (0 bytes): {path}")
+            raise ImageError(f"Image file is empty (0 bytes): {path}", reason="empty_file")
         img = _open(path, str(path))
     else:
         raise ImageError(f"Unsupported image input of type {type(image).__name__}.")
@@ -53,15 +53,17 @@ def load_image(image: ImageInput, max_pixels: int = DEFAULT_MAX_PIXELS, min_side
     if width * height > max_pixels:
         raise ImageError(
             f"Image is {width}x{height} = {width * height:,} pixels, above the limit of {max_pixels:,}; "
-            "downscale it first."
-        )
+            "downscale it first.", reason="too_large")
     if min(width, height) < min_side:
-        raise ImageError(f"Image is {width}x{height}; both sides must be at least {min_side} px.")
+        raise ImageError(f"Image is {width}x{height}; both sides must be at least {min_side} px.", reason="too_small")
     try:
         img = ImageOps.exif_transpose(img)
+        if img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info:
+            # convert("RGB") would drop alpha and leave whatever colour hides under it (often black ink on black)
+            img = Image.alpha_composite(Image.new("RGBA", img.size, (255, 255, 255, 255)), img.convert("RGBA"))
         return img.convert("RGB")
     except (OSError, ValueError) as exc:
-        raise ImageError(f"Image could not be decoded: {exc}") from exc
+        raise ImageError(f"Image could not be decoded: {exc}", reason="unreadable") from exc
 
 
 def _open(source, label: str) -> Image.Image:
@@ -70,6 +72,6 @@ def _open(source, label: str) -> Image.Image:
         img.size  # header only; pixels are decoded lazily by convert()
         return img
     except Image.DecompressionBombError as exc:
-        raise ImageError(f"Image {label} is too large to decode safely: {exc}") from exc
+        raise ImageError(f"Image {label} is too large to decode safely: {exc}", reason="too_large") from exc
     except (OSError, ValueError, SyntaxError) as exc:
-        raise ImageError(f"Not a readable image: {label} ({exc})") from exc
+        raise ImageError(f"Not a readable image: {label} ({exc})", reason="unreadable") from exc
