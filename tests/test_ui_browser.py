@@ -26,7 +26,8 @@ def page(live_app):
         page = browser.new_page(viewport={"width": 1280, "height": 1000})
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.goto(live_app, wait_until="networkidle")
+        page.goto(live_app, wait_until="load", timeout=90_000)
+        page.get_by_role("tab", name="Recognize").wait_for(timeout=60_000)
         page.page_errors = errors
         yield page
         browser.close()
