@@ -17,8 +17,9 @@ from ocr_space.errors import OcrSpaceError
 
 def _command_modules():
     from ocr_space.cli import models_cmd, recognize_cmd
+    from ocr_space.cli import train_cmd
 
-    return [recognize_cmd, models_cmd]
+    return [recognize_cmd, models_cmd, train_cmd]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import gradio as gr
 
-from ocr_space.ui import recognize_tab
+from ocr_space.ui import finetune_tab, recognize_tab
 from ocr_space.ui.strings import t
 
-TABS = [recognize_tab]
+TABS = [recognize_tab, finetune_tab]
 
 
 def build_app() -> gr.Blocks:
