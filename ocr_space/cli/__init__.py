@@ -17,9 +17,9 @@ from ocr_space.errors import OcrSpaceError
 
 def _command_modules():
     from ocr_space.cli import models_cmd, recognize_cmd
-    from ocr_space.cli import convert_cmd, dataset_cmd, eval_cmd, push_cmd
+    from ocr_space.cli import convert_cmd, dataset_cmd, eval_cmd, push_cmd, train_cmd
 
-    return [recognize_cmd, models_cmd, dataset_cmd, eval_cmd, push_cmd, convert_cmd]
+    return [recognize_cmd, models_cmd, dataset_cmd, train_cmd, eval_cmd, push_cmd, convert_cmd]
 
 
 def build_parser() -> argparse.ArgumentParser:

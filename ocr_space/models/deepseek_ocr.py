@@ -244,6 +244,7 @@ FAMILY = register(
         lora_expert_parameters=LORA_EXPERT_PARAMETERS,
         resolution_modes=RESOLUTION_MODES,
         default_mode="gundam",
+        training_mode="small",
         ocr_prompt="<image>\nFree OCR.",
         prepare_checkpoint=prepare_checkpoint,
         claims_config=claims_config,

@@ -181,6 +181,7 @@ FAMILY = register(
         lora_expert_parameters=LORA_EXPERT_PARAMETERS,
         resolution_modes=RESOLUTION_MODES,
         default_mode="tiles",
+        training_mode="small",
         ocr_prompt="<image>\nFree OCR.",
     )
 )

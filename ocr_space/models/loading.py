@@ -100,12 +100,16 @@ def load_model(
     adapter: str | None = None,
     device: str | None = "auto",
     dtype: str | Any = "auto",
+    quantization_config: Any = None,
 ) -> LoadedModel:
     """Load an OCR model (local folder or Hub repo id), optionally with a PEFT LoRA adapter on top.
 
     >>> loaded = load_model("deepseek-community/DeepSeek-OCR-2", adapter="me/my-ocr-lora")  # doctest: +SKIP
     >>> loaded.describe()["family"]  # doctest: +SKIP
     'deepseek-ocr-2'
+
+    ``quantization_config`` (e.g. bitsandbytes 4-bit for QLoRA training) places the
+    quantized weights on ``device`` while loading; quantized models cannot be moved after.
     """
     import torch
 
@@ -124,8 +128,12 @@ def load_model(
         from transformers import AutoModelForImageTextToText, AutoProcessor
 
         processor = AutoProcessor.from_pretrained(str(source))
-        model = AutoModelForImageTextToText.from_pretrained(str(source), dtype=torch_dtype)
-        model.to(device)
+        if quantization_config is None:
+            model = AutoModelForImageTextToText.from_pretrained(str(source), dtype=torch_dtype)
+            model.to(device)
+        else:
+            model = AutoModelForImageTextToText.from_pretrained(
+                str(source), dtype=torch_dtype, device_map={"": device}, quantization_config=quantization_config)
     except torch.cuda.OutOfMemoryError as exc:
         raise ModelLoadError(f"Not enough GPU memory to load {reference} in {dtype_name(torch_dtype)}: free the GPU "
                              "(unload other models) or load on CPU.") from exc
@@ -167,7 +175,7 @@ def attach_adapter(model, adapter: str, base: str | None = None):
     if mismatch:
         log.warning("%s", mismatch)
     try:
-        with warnings.catch_warnings(record=True) as caught, _keep_native_adapter_keys():
+        with warnings.catch_warnings(record=True) as caught, keep_native_adapter_keys():
             warnings.simplefilter("always")
             peft_model = PeftModel.from_pretrained(model, adapter)
     except (OSError, ValueError, KeyError, RuntimeError) as exc:
@@ -181,7 +189,7 @@ def attach_adapter(model, adapter: str, base: str | None = None):
 
 
 @contextlib.contextmanager
-def _keep_native_adapter_keys():
+def keep_native_adapter_keys():
     r"""Skip PEFT's checkpoint-layout conversion for adapters already saved in the native layout.
 
     PEFT (0.21) applies transformers' DeepSeek-OCR-2 conversion rules, meant for

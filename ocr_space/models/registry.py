@@ -47,6 +47,8 @@ class ModelFamily:
     lora_expert_parameters: tuple[str, ...]
     resolution_modes: dict[str, ResolutionMode] = field(default_factory=dict)
     default_mode: str = ""
+    #: the mode fine-tuning uses unless told otherwise (text lines need no tiles; tiles multiply the tokens)
+    training_mode: str = ""
     ocr_prompt: str = "<image>\nFree OCR."
     #: optional hook: (checkpoint folder, config dict) -> folder in the native layout
     prepare_checkpoint: Callable[[Path, dict], Path] | None = None

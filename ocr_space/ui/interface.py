@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import gradio as gr
 
-from ocr_space.ui import compare_tab, dataset_tab, recognize_tab, share_tab
+from ocr_space.ui import compare_tab, dataset_tab, finetune_tab, recognize_tab, share_tab
 from ocr_space.ui.strings import t
 
-TABS = [recognize_tab, dataset_tab, compare_tab, share_tab]
+TABS = [recognize_tab, dataset_tab, finetune_tab, compare_tab, share_tab]
 
 
 def build_app() -> gr.Blocks:

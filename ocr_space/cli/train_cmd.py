@@ -1,0 +1,97 @@
+"""`train` and `merge`: fine-tune a LoRA adapter, continue a run, fold an adapter into its base."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import fields
+
+from ocr_space.train.recipe import _POSITIONAL_FIELDS, PRESETS, TrainConfig, cli_flag
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "train", help="fine-tune a LoRA adapter on a dataset (or --resume a run)",
+        description="Settings come from the preset, then --config, then the flags given. Progress goes to stderr, "
+                    "a JSON summary to stdout. Ctrl-C stops after the current step with a checkpoint.")
+    parser.add_argument("--model", help="base model: Hub repo id or local folder")
+    parser.add_argument("--data", help="dataset folder ({prefix}_train.parquet ...) or Hub dataset id")
+    parser.add_argument("--out", help="run folder (default: a new folder under $OCR_SPACE_RUNS or ./runs)")
+    parser.add_argument("--config", help="YAML file of TrainConfig fields")
+    parser.add_argument("--preset", choices=sorted(PRESETS), help="starting point (default: quick = the reference)")
+    parser.add_argument("--resume", metavar="RUN", help="continue this run folder from its latest checkpoint")
+    defaults = TrainConfig()
+    for item in fields(TrainConfig):
+        if item.name in _POSITIONAL_FIELDS:
+            continue
+        default = getattr(defaults, item.name)
+        if isinstance(default, bool):
+            parser.add_argument(cli_flag(item.name), action=argparse.BooleanOptionalAction, default=None,
+                                help=f"(default: {default})")
+        elif isinstance(default, list):
+            parser.add_argument(cli_flag(item.name), type=_comma_list, default=None,
+                                help="comma-separated (default: none)")
+        else:
+            parser.add_argument(cli_flag(item.name), type=type(default), default=None, help=f"(default: {default})")
+    parser.set_defaults(handler=run_train)
+
+    merge = subparsers.add_parser("merge", help="merge a LoRA adapter into its base model (16-bit, no PEFT needed)")
+    merge.add_argument("--model", required=True, help="base model: Hub repo id or local folder")
+    merge.add_argument("--adapter", required=True, help="adapter folder (run_dir/adapter) or Hub repo id")
+    merge.add_argument("--out", required=True, help="folder to write the merged model to")
+    merge.add_argument("--dtype", default="float16", choices=["float16", "bfloat16", "float32"])
+    merge.add_argument("--device", default="auto")
+    merge.set_defaults(handler=run_merge)
+
+
+def _comma_list(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def config_from_args(args: argparse.Namespace) -> TrainConfig:
+    """Preset, then the settings the --config file names, then explicit flags."""
+    from ocr_space.train.recipe import preset, read_yaml_settings
+
+    config = preset(args.preset or "quick")
+    if args.config:
+        config = config.replace(**read_yaml_settings(args.config))
+    given = {name: getattr(args, name) for name in ("model", "data", "out") if getattr(args, name)}
+    for item in fields(TrainConfig):
+        if item.name not in _POSITIONAL_FIELDS and getattr(args, item.name) is not None:
+            given[item.name] = getattr(args, item.name)
+    return config.replace(**given)
+
+
+def _print_progress(event: dict) -> None:
+    loss = f"{event['loss']:.4f}" if event.get("loss") is not None else "-"
+    print(f"step {event['step']}/{event['max_steps']} loss {loss} lr {event.get('lr') or 0:.3g} "
+          f"eta {event.get('eta', 0):.0f}s", file=sys.stderr, flush=True)
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from ocr_space.cli import print_json
+    from ocr_space.errors import ConfigError
+    from ocr_space.train import resume, train
+
+    if args.resume:
+        if args.model or args.data or args.config:
+            raise ConfigError("--resume continues a run with its own config.yaml; give only --resume RUN "
+                              "(and optionally --steps N).")
+        result = resume(args.resume, steps=args.steps, on_event=_print_progress)
+    else:
+        result = train(config_from_args(args), on_event=_print_progress)
+    metrics = result.metrics or {}
+    print_json({"run_dir": str(result.run_dir), "state": result.state, "step": result.step,
+                "max_steps": result.max_steps, "adapter": str(result.adapter) if result.adapter else None,
+                "cer_before": metrics.get("cer_before"), "cer_after": metrics.get("cer_after"),
+                "backend": result.backend})
+    return 0 if result.state == "done" else 1
+
+
+def run_merge(args: argparse.Namespace) -> int:
+    from ocr_space.cli import print_json
+    from ocr_space.train import merge
+
+    out = merge(args.model, args.adapter, args.out, dtype=args.dtype, device=args.device)
+    print_json({"model": str(out), "base": args.model, "adapter": args.adapter, "dtype": args.dtype})
+    return 0

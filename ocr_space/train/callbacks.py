@@ -1,0 +1,110 @@
+"""TrainerCallbacks that report progress into the run folder and stop a run on request.
+
+The job thread never gets killed: cancelling sets a flag (or drops a
+``cancel.request`` file, so another process can cancel too) and
+:class:`CancelCallback` asks the Trainer to save a checkpoint and stop at the
+end of the current optimizer step.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from typing import Any, Callable
+
+from transformers import TrainerCallback
+
+from ocr_space.train.run_dir import RunDir
+
+log = logging.getLogger("ocr_space.train")
+
+
+def gpu_memory_gib() -> float | None:
+    """Peak GPU memory reserved by this process so far (GiB), or None without CUDA."""
+    import torch
+
+    if not torch.cuda.is_available():
+        return None
+    return round(torch.cuda.max_memory_reserved() / 2**30, 3)
+
+
+class EventLogCallback(TrainerCallback):
+    """One ``events.jsonl`` line per optimizer step: step, loss, lr, grad_norm, samples/s, elapsed, ETA, GPU memory.
+
+    ``on_event`` (optional) receives each event too: the CLI prints it as a progress line.
+    """
+
+    def __init__(self, run: RunDir, samples_per_step: int, on_event: Callable[[dict], None] | None = None):
+        self.run = run
+        self.samples_per_step = samples_per_step
+        self.on_event = on_event
+        self._started = 0.0
+        self._first_step = 0
+        self._last_step_end = 0.0
+        self._step_seconds = 0.0
+
+    def on_train_begin(self, args, state, control, **kwargs):
+        self._started = self._last_step_end = time.monotonic()
+        self._first_step = state.global_step  # > 0 after a resume
+        self.run.update_status(state="training", step=state.global_step, max_steps=state.max_steps)
+
+    def on_step_end(self, args, state, control, **kwargs):
+        now = time.monotonic()
+        self._step_seconds = now - self._last_step_end
+        self._last_step_end = now
+        self.run.update_status(step=state.global_step, max_steps=state.max_steps)
+
+    def on_log(self, args, state, control, logs: dict[str, Any] | None = None, **kwargs):
+        if not logs or "loss" not in logs:
+            return  # the end-of-training summary has no step loss
+        elapsed = time.monotonic() - self._started
+        done = max(state.global_step - self._first_step, 1)
+        remaining = max(state.max_steps - state.global_step, 0)
+        event = {
+            "step": state.global_step,
+            "max_steps": state.max_steps,
+            "loss": _number(logs.get("loss")),
+            "lr": _number(logs.get("learning_rate")),
+            "grad_norm": _number(logs.get("grad_norm")),
+            "samples_per_s": round(self.samples_per_step / self._step_seconds, 3) if self._step_seconds else None,
+            "elapsed": round(elapsed, 2),
+            "eta": round(elapsed / done * remaining, 1),
+            "gpu_mem": gpu_memory_gib(),
+            "time": time.time(),
+        }
+        self.run.append_event(event)
+        log.info("step %d/%d loss %.4f lr %.3g grad_norm %s eta %.0fs", event["step"], event["max_steps"],
+                 event["loss"] if event["loss"] is not None else math.nan, event["lr"] or 0.0,
+                 event["grad_norm"], event["eta"])
+        if self.on_event:
+            self.on_event(event)
+
+
+class CancelCallback(TrainerCallback):
+    """Stop after the current optimizer step when the flag is set or ``cancel.request`` exists; save first."""
+
+    def __init__(self, run: RunDir, flag: threading.Event):
+        self.run = run
+        self.flag = flag
+        self.stopped_at: int | None = None
+
+    def requested(self) -> bool:
+        return self.flag.is_set() or self.run.cancel_file.exists()
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if self.requested():
+            control.should_training_stop = True
+            control.should_save = True  # keep this step's work: resume continues from here
+            self.stopped_at = state.global_step
+            log.info("cancel requested: stopping after step %d with a checkpoint", state.global_step)
+        return control
+
+
+def _number(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None

@@ -1,0 +1,66 @@
+"""Open a dataset for training: an ocr-space folder or a Hub dataset id, as train (+ test) splits.
+
+Both give ``datasets.Dataset`` objects with an ``image`` column (decoded to PIL
+on access) and a ``text`` column, the contract of :mod:`ocr_space.data.splits`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ocr_space.data.splits import DatasetError, load_split, split_files
+
+
+@dataclass
+class TrainingData:
+    train: Any
+    test: Any | None  # None when the dataset has no test split (then no before/after CER)
+
+
+def open_training_data(data: str, max_train_samples: int = 0) -> TrainingData:
+    """The train split (first ``max_train_samples`` rows if > 0) and the test split if there is one.
+
+    >>> open_training_data("datasets/lines").train.num_rows  # doctest: +SKIP
+    800
+    """
+    reference = str(data).strip()
+    path = Path(reference).expanduser()
+    if path.exists() or reference.startswith(("/", ".", "~")) or reference.count("/") != 1:
+        train, test = _from_folder(path)
+    else:
+        train, test = _from_hub(reference)
+    if train.num_rows == 0:
+        raise DatasetError(f"The train split of {reference} is empty.")
+    if max_train_samples and train.num_rows > max_train_samples:
+        train = train.select(range(max_train_samples))
+    return TrainingData(train=train, test=test)
+
+
+def _from_folder(folder: Path):
+    files = split_files(folder)
+    if "train" not in files:
+        raise DatasetError(f"{folder} has no train split (it has: {', '.join(files)}); training needs "
+                           "{prefix}_train.parquet.")
+    return load_split(folder, "train"), load_split(folder, "test") if "test" in files else None
+
+
+def _from_hub(repo_id: str):
+    import datasets
+
+    try:
+        loaded = datasets.load_dataset(repo_id)
+    except Exception as exc:  # noqa: BLE001 - datasets raises many types (offline, missing, gated); all mean "cannot use it"
+        raise DatasetError(f"Could not load the Hub dataset {repo_id!r}: {exc}. Check the id, log in for private "
+                           "datasets, or build a local dataset folder.") from exc
+    if "train" not in loaded:
+        raise DatasetError(f"Hub dataset {repo_id} has no 'train' split (it has: {', '.join(loaded)}).")
+    for split in loaded.values():
+        missing = {"image", "text"} - set(split.column_names)
+        if missing:
+            raise DatasetError(f"Hub dataset {repo_id} lacks column(s) {', '.join(sorted(missing))}; it needs "
+                               "'image' and 'text' (columns: " + ", ".join(split.column_names) + ").")
+    cast = {name: split.select_columns(["image", "text"]).cast_column("image", datasets.Image())
+            for name, split in loaded.items()}
+    return cast["train"], cast.get("test")

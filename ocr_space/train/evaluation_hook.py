@@ -1,0 +1,30 @@
+"""CER before and after training, on a capped number of test rows.
+
+Kept to one small function so the evaluation package can replace it with its
+own metric code without touching the runner.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+
+def measure_cer(loaded, images: Sequence, references: Sequence[str], mode: str | None = None,
+                max_new_tokens: int = 256, batch_size: int = 8) -> float:
+    """Corpus CER (all edits / all reference characters) of ``loaded`` on the given lines.
+
+    >>> measure_cer(loaded, [image], ["你好"], mode="small")  # doctest: +SKIP
+    0.5
+    """
+    import jiwer
+
+    from ocr_space.recognize import recognize_batch
+
+    was_training = loaded.model.training
+    loaded.model.eval()
+    try:
+        results = recognize_batch(loaded, list(images), prompt="ocr", max_new_tokens=max_new_tokens, mode=mode,
+                                  batch_size=batch_size)
+    finally:
+        loaded.model.train(was_training)
+    return float(jiwer.cer(list(references), [result.text for result in results]))

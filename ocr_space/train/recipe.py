@@ -1,0 +1,236 @@
+"""What a training run does, as one validated dataclass, with the reference recipe as defaults.
+
+Defaults are Unsloth's free-Colab recipe for DeepSeek-OCR (shared DESIGN.md
+§2): LoRA r=16, alpha=16, dropout 0; batch 2 x grad-accum 4; warmup 5; 60
+steps; lr 2e-4, linear schedule; weight decay 0.001; seed 3407; 8-bit AdamW
+where bitsandbytes runs (CUDA), plain AdamW elsewhere. A config is checked
+once, before any job starts, and every bad value is reported with its field
+name; the rest of the code trusts it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from ocr_space.errors import ConfigError
+
+SCHEDULERS = ("linear", "cosine", "constant", "constant_with_warmup")
+OPTIMIZERS = ("auto", "adamw_torch", "adamw_8bit", "paged_adamw_8bit", "adafactor", "sgd")
+PRECISIONS = ("auto", "fp32", "fp16", "bf16")
+BACKENDS = ("auto", "peft", "unsloth")
+
+
+@dataclass
+class TrainConfig:
+    """Everything a run needs; ``config.yaml`` in the run folder is this, dumped.
+
+    >>> config = TrainConfig(model="/tmp/tiny", data="datasets/lines", steps=60)
+    >>> config.validate().batch_size
+    2
+    """
+
+    #: base model: Hub repo id or local folder
+    model: str = ""
+    #: dataset folder ({prefix}_{train,validation,test}.parquet) or Hub dataset id with image/text columns
+    data: str = ""
+    #: run folder; empty = a new folder under ocr_space.config.runs_root()
+    out: str = ""
+    steps: int = 60
+    learning_rate: float = 2e-4
+    batch_size: int = 2
+    grad_accum: int = 4
+    warmup_steps: int = 5
+    lr_scheduler: str = "linear"
+    weight_decay: float = 0.001
+    seed: int = 3407
+    #: auto = adamw_8bit on CUDA when bitsandbytes imports, else adamw_torch
+    optim: str = "auto"
+    lora_r: int = 16
+    lora_alpha: int = 16
+    lora_dropout: float = 0.0
+    #: adapt the routed MoE experts too (the reference's reach); needs lora_dropout 0
+    lora_experts: bool = True
+    #: modules trained in full and saved with the adapter (PEFT modules_to_save), e.g. ["lm_head"]
+    train_modules: list[str] = field(default_factory=list)
+    #: resolution mode; empty = the family's training mode (DeepSeek-OCR-2: small, no tiles)
+    mode: str = ""
+    #: longest sample in tokens (image + prompt + answer); longer answers are cut
+    max_length: int = 2048
+    #: use at most this many training rows (0 = all)
+    max_train_samples: int = 0
+    gradient_checkpointing: bool = True
+    #: QLoRA: 4-bit NF4 base weights (CUDA + bitsandbytes only)
+    load_in_4bit: bool = False
+    #: auto = bf16 on GPUs with compute capability >= 8, fp16 on older GPUs (T4), fp32 on CPU
+    precision: str = "auto"
+    device: str = "auto"
+    #: write a resumable checkpoint (adapter + optimizer + scheduler + RNG) every this many steps
+    save_steps: int = 20
+    save_total_limit: int = 2
+    #: before/after CER on at most this many test rows (0 = no evaluation)
+    eval_samples: int = 50
+    eval_max_new_tokens: int = 256
+    #: auto = Unsloth's fast path on CUDA when it imports and supports the model, else transformers + PEFT
+    backend: str = "auto"
+
+    def validate(self) -> "TrainConfig":
+        """Check every field; raise :class:`ConfigError` naming the first bad one. Returns self."""
+        _require(bool(str(self.model).strip()), "model", "give a Hub repo id or a local model folder")
+        _require(bool(str(self.data).strip()), "data", "give a dataset folder or a Hub dataset id")
+        for name in ("steps", "batch_size", "grad_accum", "lora_r", "lora_alpha", "max_length", "save_steps",
+                     "save_total_limit", "eval_max_new_tokens"):
+            _require_int(self, name, minimum=1)
+        for name in ("warmup_steps", "max_train_samples", "eval_samples", "seed"):
+            _require_int(self, name, minimum=0)
+        for name in ("learning_rate", "weight_decay", "lora_dropout"):
+            value = getattr(self, name)
+            _require(isinstance(value, (int, float)) and not isinstance(value, bool), name, "must be a number")
+        _require(0 < self.learning_rate <= 1, "learning_rate", f"must be in (0, 1]; got {self.learning_rate}")
+        _require(0 <= self.weight_decay < 1, "weight_decay", f"must be in [0, 1); got {self.weight_decay}")
+        _require(0 <= self.lora_dropout < 1, "lora_dropout", f"must be in [0, 1); got {self.lora_dropout}")
+        _require(not (self.lora_experts and self.lora_dropout), "lora_dropout",
+                 "must be 0 while lora_experts is on (PEFT cannot apply dropout to the fused expert tensors); "
+                 "set lora_dropout=0 or lora_experts=false")
+        _require(self.warmup_steps <= self.steps, "warmup_steps",
+                 f"({self.warmup_steps}) cannot exceed steps ({self.steps})")
+        _require_choice(self, "lr_scheduler", SCHEDULERS)
+        _require_choice(self, "optim", OPTIMIZERS)
+        _require_choice(self, "precision", PRECISIONS)
+        _require_choice(self, "backend", BACKENDS)
+        _require(isinstance(self.train_modules, (list, tuple)) and all(isinstance(m, str) and m.strip()
+                                                                        for m in self.train_modules),
+                 "train_modules", "must be a list of module names such as ['lm_head']")
+        for name in ("lora_experts", "gradient_checkpointing", "load_in_4bit"):
+            _require(isinstance(getattr(self, name), bool), name, "must be true or false")
+        _require(isinstance(self.device, str) and bool(self.device), "device", "must be auto, cpu or cuda[:N]")
+        return self
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def replace(self, **changes) -> "TrainConfig":
+        """A copy with ``changes``; unknown names are a :class:`ConfigError`."""
+        _reject_unknown(changes)
+        return dataclasses.replace(self, **changes)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> "TrainConfig":
+        """Build from a mapping (a YAML file, the UI); unknown keys are an error, not silently dropped."""
+        if not isinstance(values, dict):
+            raise ConfigError("a training config must be a mapping of field: value.")
+        _reject_unknown(values)
+        return cls(**values)
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> "TrainConfig":
+        return cls.from_dict(read_yaml_settings(path))
+
+    def to_yaml(self, path: str | Path) -> Path:
+        import yaml
+
+        path = Path(path)
+        path.write_text(yaml.safe_dump(self.as_dict(), sort_keys=False, allow_unicode=True), encoding="utf-8")
+        return path
+
+
+def read_yaml_settings(path: str | Path) -> dict[str, Any]:
+    """The settings a YAML file gives (only those it names), checked for unknown keys."""
+    import yaml
+
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"config file not found: {path}")
+    try:
+        values = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path} is not valid YAML: {exc}") from exc
+    if not isinstance(values, dict):
+        raise ConfigError(f"{path} must hold a mapping of field: value.")
+    _reject_unknown(values)
+    return values
+
+
+#: Named starting points. Quick is the reference recipe as is; Thorough trains five times
+#: longer with a bigger adapter and a longer warmup, and measures on more test rows.
+PRESETS: dict[str, dict[str, Any]] = {
+    "quick": {"steps": 60},
+    "thorough": {"steps": 300, "warmup_steps": 20, "lora_r": 32, "lora_alpha": 32, "save_steps": 50,
+                 "eval_samples": 200},
+}
+
+
+def preset(name: str, **overrides) -> TrainConfig:
+    """A config from a preset (``quick`` or ``thorough``) with ``overrides`` applied.
+
+    >>> preset("thorough", model="m", data="d").steps
+    300
+    """
+    key = (name or "quick").strip().lower()
+    if key not in PRESETS:
+        raise ConfigError(f"preset must be one of {', '.join(PRESETS)}; got {name!r}.")
+    return TrainConfig().replace(**{**PRESETS[key], **overrides})
+
+
+def _field_names() -> set[str]:
+    return {f.name for f in fields(TrainConfig)}
+
+
+def _reject_unknown(values: dict) -> None:
+    unknown = sorted(set(values) - _field_names())
+    if unknown:
+        raise ConfigError(f"unknown training setting(s): {', '.join(unknown)}; known: "
+                          f"{', '.join(sorted(_field_names()))}.")
+
+
+def _require(ok: bool, name: str, why: str) -> None:
+    if not ok:
+        raise ConfigError(f"{name}: {why}.")
+
+
+def _require_int(config: TrainConfig, name: str, minimum: int) -> None:
+    value = getattr(config, name)
+    _require(isinstance(value, int) and not isinstance(value, bool), name, f"must be a whole number; got {value!r}")
+    _require(value >= minimum, name, f"must be at least {minimum}; got {value}")
+
+
+def _require_choice(config: TrainConfig, name: str, choices: tuple[str, ...]) -> None:
+    value = getattr(config, name)
+    _require(value in choices, name, f"must be one of {', '.join(choices)}; got {value!r}")
+
+
+#: fields with their own CLI flags (the rest map to --field-name)
+_POSITIONAL_FIELDS = ("model", "data", "out")
+
+
+def cli_flag(name: str) -> str:
+    """The CLI flag of a config field: ``grad_accum`` -> ``--grad-accum``."""
+    return "--" + name.replace("_", "-")
+
+
+def equivalent_command(config: TrainConfig) -> str:
+    """The ``python -m ocr_space train`` command line for ``config`` (only what differs from the defaults).
+
+    >>> equivalent_command(TrainConfig(model="m", data="d", steps=100))
+    'python -m ocr_space train --model m --data d --steps 100'
+    """
+    import shlex
+
+    defaults = TrainConfig()
+    parts = ["python", "-m", "ocr_space", "train"]
+    for name in _POSITIONAL_FIELDS:
+        if getattr(config, name):
+            parts += [cli_flag(name), str(getattr(config, name))]
+    for item in fields(TrainConfig):
+        value = getattr(config, item.name)
+        if item.name in _POSITIONAL_FIELDS or value == getattr(defaults, item.name):
+            continue
+        if isinstance(value, bool):
+            parts.append(cli_flag(item.name) if value else "--no-" + item.name.replace("_", "-"))
+        elif isinstance(value, list):
+            parts += [cli_flag(item.name), ",".join(value)]
+        else:
+            parts += [cli_flag(item.name), str(value)]
+    return " ".join(shlex.quote(part) for part in parts)

@@ -1,0 +1,184 @@
+"""A training run's folder: the one place a job, the CLI and any browser tab share.
+
+The job writes here and everything else only reads, so a page reload, a
+second browser or another process re-attaches by reading the files:
+
+    run_dir/
+      config.yaml        the TrainConfig the run uses (resume reads it back)
+      status.json        state, step, message, which path ran (unsloth or peft), pid
+      events.jsonl       one JSON object per optimizer step: loss, lr, grad_norm, speed, ETA, GPU memory
+      train.log          human-readable log (the UI's log tail)
+      metrics.json       {"cer_before", "cer_after", "eval_samples", "split"}
+      checkpoints/       checkpoint-N/: adapter + optimizer + scheduler + RNG, for resume
+      adapter/           the final LoRA adapter + processor + training_config.yaml
+      cancel.request     present while a cancel is asked for (lets another process cancel)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+#: states a run passes through; the last three are final
+ACTIVE_STATES = ("queued", "loading", "evaluating", "training", "saving")
+FINAL_STATES = ("done", "cancelled", "failed")
+
+
+@dataclass(frozen=True)
+class RunDir:
+    """Paths and small readers/writers for one run folder.
+
+    >>> run = RunDir("runs/my-run")  # doctest: +SKIP
+    >>> run.read_events()[-1]["loss"]  # doctest: +SKIP
+    """
+
+    path: Path
+
+    def __init__(self, path: str | Path):
+        object.__setattr__(self, "path", Path(path))
+
+    # ---- paths
+    @property
+    def config_file(self) -> Path:
+        return self.path / "config.yaml"
+
+    @property
+    def status_file(self) -> Path:
+        return self.path / "status.json"
+
+    @property
+    def events_file(self) -> Path:
+        return self.path / "events.jsonl"
+
+    @property
+    def log_file(self) -> Path:
+        return self.path / "train.log"
+
+    @property
+    def metrics_file(self) -> Path:
+        return self.path / "metrics.json"
+
+    @property
+    def checkpoints(self) -> Path:
+        return self.path / "checkpoints"
+
+    @property
+    def adapter(self) -> Path:
+        return self.path / "adapter"
+
+    @property
+    def cancel_file(self) -> Path:
+        return self.path / "cancel.request"
+
+    # ---- status
+    def read_status(self) -> dict[str, Any]:
+        """The status as written, plus ``stale: True`` when an active run's process is gone (crash, restart)."""
+        status = _read_json(self.status_file) or {}
+        if status.get("state") in ACTIVE_STATES and not _process_alive(status.get("pid"), status.get("process_start")):
+            status["stale"] = True
+        return status
+
+    def update_status(self, **changes) -> dict[str, Any]:
+        status = _read_json(self.status_file) or {}
+        status.update(changes, updated_at=time.time())
+        _write_json_atomic(self.status_file, status)
+        return status
+
+    # ---- events
+    def append_event(self, event: dict[str, Any]) -> None:
+        with self.events_file.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(event, ensure_ascii=False) + "\n")
+
+    def read_events(self) -> list[dict[str, Any]]:
+        """All complete event lines; a half-written last line (the writer is mid-append) is skipped."""
+        if not self.events_file.is_file():
+            return []
+        events = []
+        for line in self.events_file.read_text(encoding="utf-8").splitlines():
+            try:
+                events.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue
+        return events
+
+    def drop_events_after(self, step: int) -> None:
+        """Forget steps a crashed process logged after its last checkpoint: resume redoes them."""
+        kept = [event for event in self.read_events() if event.get("step", 0) <= step]
+        text = "".join(json.dumps(event, ensure_ascii=False) + "\n" for event in kept)
+        tmp = self.events_file.with_suffix(".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, self.events_file)
+
+    # ---- metrics, log, checkpoints
+    def read_metrics(self) -> dict[str, Any] | None:
+        return _read_json(self.metrics_file)
+
+    def write_metrics(self, metrics: dict[str, Any]) -> None:
+        _write_json_atomic(self.metrics_file, metrics)
+
+    def log_tail(self, lines: int = 40) -> str:
+        if not self.log_file.is_file():
+            return ""
+        return "\n".join(self.log_file.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+
+    def latest_checkpoint(self) -> Path | None:
+        """The newest complete checkpoint (one whose trainer_state.json was written), or None."""
+        found = []
+        for folder in self.checkpoints.glob("checkpoint-*"):
+            match = re.fullmatch(r"checkpoint-(\d+)", folder.name)
+            if match and (folder / "trainer_state.json").is_file():
+                found.append((int(match.group(1)), folder))
+        return max(found)[1] if found else None
+
+
+def list_runs(root: str | Path) -> list[RunDir]:
+    """Run folders under ``root`` (those with a status.json), newest first."""
+    root = Path(root)
+    if not root.is_dir():
+        return []
+    runs = [RunDir(folder) for folder in root.iterdir() if (folder / "status.json").is_file()]
+    return sorted(runs, key=lambda run: run.status_file.stat().st_mtime, reverse=True)
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
+
+
+def _write_json_atomic(path: Path, payload: dict[str, Any]) -> None:
+    # readers poll these files from other threads and processes: never let them see half a file
+    tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(payload, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def process_identity() -> dict[str, Any]:
+    """This process's pid and start time: a pid alone is reused after a restart (a Space reboot)."""
+    return {"pid": os.getpid(), "process_start": _process_start(os.getpid())}
+
+
+def _process_start(pid: int) -> str | None:
+    try:
+        # field 22 of /proc/PID/stat, counted after the parenthesised command name
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+def _process_alive(pid: Any, started: Any = None) -> bool:
+    if not isinstance(pid, int):
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return started is None or _process_start(pid) in (None, started)

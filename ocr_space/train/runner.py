@@ -1,0 +1,257 @@
+"""One training job at a time per process, in a background thread; ``train()`` and ``resume()``.
+
+The UI, the CLI and Python all start jobs here. The thread is never killed:
+cancelling asks the Trainer to stop after the current step (see
+:mod:`ocr_space.train.callbacks`). Every way a job can end is written into
+``status.json``; failures (bad data, CUDA out of memory, a bug) end the job,
+not the process, and the runner takes the next job.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from ocr_space.config import runs_root
+from ocr_space.errors import ConfigError, OcrSpaceError
+from ocr_space.train.job import TrainResult, run_training
+from ocr_space.train.oom import TrainingOutOfMemory, is_out_of_memory, oom_message, release_gpu_memory
+from ocr_space.train.recipe import TrainConfig
+from ocr_space.train.run_dir import ACTIVE_STATES, RunDir, process_identity
+
+log = logging.getLogger("ocr_space.train")
+
+ConfigInput = TrainConfig | dict | str | Path
+
+
+class TrainingBusyError(OcrSpaceError):
+    """A job is already running in this process (one at a time: a T4 has room for one)."""
+
+
+class TrainingFailed(OcrSpaceError):
+    """A job ended with an error that is not one of ours (a bug); the message points at the log."""
+
+
+class TrainingJob:
+    """Handle on a started job: its run folder, cancel, wait, status."""
+
+    def __init__(self, run: RunDir, config: TrainConfig, resume: bool):
+        self.run = run
+        self.config = config
+        self.resume = resume
+        self.result: TrainResult | None = None
+        self.error: BaseException | None = None
+        self._cancel = threading.Event()
+        self._finished = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    @property
+    def run_dir(self) -> Path:
+        return self.run.path
+
+    def cancel(self) -> None:
+        """Stop after the current optimizer step, saving a checkpoint (returns at once)."""
+        self._cancel.set()
+        if self.run.status_file.exists():
+            self.run.update_status(cancel_requested=True)
+
+    def done(self) -> bool:
+        return self._finished.is_set()
+
+    def wait(self, timeout: float | None = None) -> TrainResult | None:
+        """Block until the job ends (or ``timeout`` seconds pass); the result, None if failed or still running."""
+        self._finished.wait(timeout)
+        return self.result
+
+    def status(self) -> dict[str, Any]:
+        return self.run.read_status()
+
+
+class TrainingRunner:
+    """Starts jobs in a thread, one at a time; ``RUNNER`` is the process-wide instance."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._job: TrainingJob | None = None
+
+    @property
+    def current(self) -> TrainingJob | None:
+        """The running job, or the last one (finished) so a reloaded page can show how it ended."""
+        return self._job
+
+    def busy(self) -> bool:
+        return self._job is not None and not self._job.done()
+
+    def start(self, config: ConfigInput, on_event: Callable[[dict], None] | None = None) -> TrainingJob:
+        """Validate, create the run folder and start training in the background."""
+        config = as_config(config).validate()
+        with self._lock:
+            self._refuse_if_busy()
+            run = _new_run_dir(config)
+            config = config.replace(out=str(run.path))
+            config.to_yaml(run.config_file)
+            return self._launch(TrainingJob(run, config, resume=False), on_event)
+
+    def resume(self, run_dir: str | Path, steps: int | None = None,
+               on_event: Callable[[dict], None] | None = None) -> TrainingJob:
+        """Continue a run from its latest checkpoint (after a crash, a restart or a cancel)."""
+        run = RunDir(run_dir)
+        if not run.config_file.is_file():
+            raise ConfigError(f"{run.path} is not a training run folder (no config.yaml).")
+        config = TrainConfig.from_yaml(run.config_file)
+        if steps is not None:
+            config = config.replace(steps=steps)
+        config.validate()
+        status = run.read_status()
+        if status.get("state") == "done" and steps is None:
+            raise ConfigError(f"{run.path} already finished ({status.get('step')} steps); its adapter is in "
+                              f"{run.adapter}. Pass more steps to train further.")
+        if status.get("state") in ACTIVE_STATES and not status.get("stale"):
+            raise TrainingBusyError(f"{run.path} is still running (process {status.get('pid')}).")
+        with self._lock:
+            self._refuse_if_busy()
+            run.cancel_file.unlink(missing_ok=True)
+            config.to_yaml(run.config_file)
+            return self._launch(TrainingJob(run, config, resume=True), on_event)
+
+    def _refuse_if_busy(self) -> None:
+        if self.busy():
+            raise TrainingBusyError(f"A training job is already running ({self._job.run_dir}); cancel it or wait "
+                                    "for it to finish.")
+
+    def _launch(self, job: TrainingJob, on_event) -> TrainingJob:
+        job.run.update_status(state="queued", message="starting", step=_checkpoint_step(job.run) if job.resume
+                              else 0, max_steps=job.config.steps, started_at=time.time(), finished_at=None,
+                              cancel_requested=False, stale=None, **process_identity())
+        job.thread = threading.Thread(target=self._work, args=(job, on_event), name="ocr-space-train", daemon=True)
+        self._job = job
+        job.thread.start()
+        return job
+
+    def _work(self, job: TrainingJob, on_event) -> None:
+        handler = _attach_log_file(job.run)
+        try:
+            log.info("%s run %s", "resuming" if job.resume else "starting", job.run_dir)
+            try:
+                job.result = run_training(job.config, job.run, job._cancel, resume=job.resume, on_event=on_event)
+            except BaseException as exc:  # noqa: BLE001 - OOM may surface wrapped; classify before the rest
+                if is_out_of_memory(exc):
+                    raise TrainingOutOfMemory(oom_message(job.config, job.config.mode or "default")) from exc
+                raise
+            job.run.update_status(state=job.result.state, message=job.result.message, step=job.result.step,
+                                  finished_at=time.time(), adapter=str(job.result.adapter or "") or None)
+            log.info(job.result.message)
+        except OcrSpaceError as exc:
+            job.error = exc
+            job.run.update_status(state="failed", message=str(exc), finished_at=time.time())
+            log.error("run failed: %s", exc)
+        except Exception as exc:  # noqa: BLE001 - a bug: keep the traceback in the log, the process alive
+            log.exception("run failed unexpectedly")
+            job.error = TrainingFailed(f"Training failed unexpectedly ({type(exc).__name__}: {str(exc)[:300]}); "
+                                       f"the traceback is in {job.run.log_file}.")
+            job.error.__cause__ = exc
+            job.run.update_status(state="failed", message=str(job.error), finished_at=time.time())
+        finally:
+            _drop_tracebacks(job.error)  # their frames hold the model and trainer: free GPU memory for the next job
+            release_gpu_memory()
+            _detach_log_file(handler)
+            job._finished.set()
+
+
+#: the process-wide runner the UI, the CLI and train() share
+RUNNER = TrainingRunner()
+
+
+def as_config(config: ConfigInput) -> TrainConfig:
+    """A TrainConfig from a TrainConfig, a dict of fields or a YAML file path."""
+    if isinstance(config, TrainConfig):
+        return config
+    if isinstance(config, dict):
+        return TrainConfig.from_dict(config)
+    if isinstance(config, (str, Path)):
+        return TrainConfig.from_yaml(config)
+    raise ConfigError(f"expected a TrainConfig, a dict or a YAML path; got {type(config).__name__}.")
+
+
+def train(config: ConfigInput, *, background: bool = False,
+          on_event: Callable[[dict], None] | None = None) -> TrainResult | TrainingJob:
+    """Fine-tune a LoRA adapter; blocks and returns a :class:`TrainResult`, or a job handle with ``background``.
+
+    >>> from ocr_space import TrainConfig, train
+    >>> result = train(TrainConfig(model="/tmp/tiny", data="datasets/lines", steps=60))  # doctest: +SKIP
+    >>> result.adapter, result.metrics["cer_after"]  # doctest: +SKIP
+    """
+    job = RUNNER.start(config, on_event=on_event)
+    return job if background else _finish(job)
+
+
+def resume(run_dir: str | Path, *, steps: int | None = None, background: bool = False,
+           on_event: Callable[[dict], None] | None = None) -> TrainResult | TrainingJob:
+    """Continue a run folder from its latest checkpoint (optionally with a new total ``steps``).
+
+    >>> from ocr_space import resume
+    >>> resume("runs/20260101-120000-lines").step  # doctest: +SKIP
+    60
+    """
+    job = RUNNER.resume(run_dir, steps=steps, on_event=on_event)
+    return job if background else _finish(job)
+
+
+def _finish(job: TrainingJob) -> TrainResult:
+    try:
+        job.wait()
+    except KeyboardInterrupt:
+        # Ctrl-C in a script or the CLI: stop cleanly with a checkpoint, like the Cancel button
+        job.cancel()
+        job.wait()
+    if job.error is not None:
+        raise job.error
+    assert job.result is not None
+    return job.result
+
+
+def _new_run_dir(config: TrainConfig) -> RunDir:
+    if config.out:
+        path = Path(config.out).expanduser()
+        if (path / "status.json").exists():
+            raise ConfigError(f"out: {path} already holds a run; resume it (train --resume {path}) or choose "
+                              "another folder.")
+    else:
+        name = re.sub(r"[^A-Za-z0-9._-]+", "-", Path(str(config.data).rstrip("/")).name).strip("-") or "run"
+        path = runs_root() / f"{time.strftime('%Y%m%d-%H%M%S')}-{name}"
+    path.mkdir(parents=True, exist_ok=True)
+    return RunDir(path)
+
+
+def _drop_tracebacks(error: BaseException | None) -> None:
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        error.__traceback__ = None
+        error = error.__cause__ or error.__context__
+
+
+def _checkpoint_step(run: RunDir) -> int:
+    checkpoint = run.latest_checkpoint()
+    return int(checkpoint.name.split("-")[1]) if checkpoint else 0
+
+
+def _attach_log_file(run: RunDir) -> logging.Handler:
+    handler = logging.FileHandler(run.log_file, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%H:%M:%S"))
+    handler.setLevel(logging.INFO)
+    train_logger = logging.getLogger("ocr_space.train")
+    train_logger.setLevel(logging.INFO)
+    train_logger.addHandler(handler)
+    logging.getLogger("transformers").addHandler(handler)
+    return handler
+
+
+def _detach_log_file(handler: logging.Handler) -> None:
+    logging.getLogger("ocr_space.train").removeHandler(handler)
+    logging.getLogger("transformers").removeHandler(handler)
+    handler.close()

@@ -1,0 +1,86 @@
+"""TrainConfig: the reference defaults, validation that names the field, presets, the equivalent CLI command."""
+
+import pytest
+
+from ocr_space.errors import ConfigError
+from ocr_space.train.job import resolve_optimizer, resolve_precision
+from ocr_space.train.oom import oom_message
+from ocr_space.train.recipe import PRESETS, TrainConfig, equivalent_command, preset
+
+
+def test_defaults_are_the_reference_recipe():
+    config = TrainConfig(model="m", data="d").validate()
+    assert (config.lora_r, config.lora_alpha, config.lora_dropout) == (16, 16, 0.0)
+    assert (config.learning_rate, config.batch_size, config.grad_accum) == (2e-4, 2, 4)
+    assert (config.warmup_steps, config.steps, config.lr_scheduler) == (5, 60, "linear")
+    assert (config.weight_decay, config.seed) == (0.001, 3407)
+
+
+@pytest.mark.parametrize("field, value", [
+    ("model", ""), ("data", " "), ("steps", 0), ("steps", 2.5), ("batch_size", -1), ("grad_accum", 0),
+    ("learning_rate", 0), ("learning_rate", "fast"), ("weight_decay", 1.5), ("lora_r", 0), ("lora_dropout", 0.1),
+    ("warmup_steps", 100), ("lr_scheduler", "zigzag"), ("optim", "lion"), ("precision", "fp8"),
+    ("backend", "magic"), ("max_length", 0), ("save_steps", 0), ("eval_samples", -1), ("train_modules", "lm_head"),
+    ("load_in_4bit", "yes"),
+])
+def test_a_bad_value_is_rejected_naming_its_field(field, value):
+    config = TrainConfig(model="m", data="d").replace(**{field: value})
+    with pytest.raises(ConfigError, match=rf"^{field}:"):
+        config.validate()
+
+
+def test_dropout_is_allowed_when_experts_are_not_adapted():
+    assert TrainConfig(model="m", data="d", lora_dropout=0.1, lora_experts=False).validate().lora_dropout == 0.1
+
+
+def test_unknown_settings_are_an_error_not_ignored(tmp_path):
+    with pytest.raises(ConfigError, match="unknown training setting.*stepz"):
+        TrainConfig.from_dict({"model": "m", "stepz": 3})
+    (tmp_path / "run.yaml").write_text("model: m\nlearning_rte: 0.1\n")
+    with pytest.raises(ConfigError, match="learning_rte"):
+        TrainConfig.from_yaml(tmp_path / "run.yaml")
+
+
+def test_yaml_round_trip(tmp_path):
+    config = TrainConfig(model="m", data="d", steps=7, train_modules=["lm_head"], mode="small")
+    assert TrainConfig.from_yaml(config.to_yaml(tmp_path / "c.yaml")) == config
+
+
+def test_presets_quick_is_the_reference_and_thorough_trains_longer():
+    assert preset("quick", model="m", data="d") == TrainConfig(model="m", data="d")
+    thorough = preset("Thorough", model="m", data="d").validate()
+    assert thorough.steps > TrainConfig().steps and thorough.lora_r >= TrainConfig().lora_r
+    assert set(PRESETS) == {"quick", "thorough"}
+    with pytest.raises(ConfigError, match="preset"):
+        preset("fastest")
+
+
+def test_the_equivalent_command_parses_back_to_the_same_config():
+    from ocr_space.cli import build_parser
+    from ocr_space.cli.train_cmd import config_from_args
+
+    config = TrainConfig(model="/m", data="/d", out="/r", steps=9, learning_rate=0.003, train_modules=["lm_head", "x"],
+                         gradient_checkpointing=False, mode="small")
+    command = equivalent_command(config)
+    assert command.startswith("python -m ocr_space train --model /m --data /d --out /r")
+    args = build_parser().parse_args(command.split()[3:])
+    assert config_from_args(args) == config
+
+
+def test_cpu_runs_use_plain_adamw_and_fp32():
+    import torch
+
+    config = TrainConfig(model="m", data="d")
+    assert resolve_optimizer(config, "cpu") == "adamw_torch"
+    assert resolve_precision(config, "cpu").dtype == torch.float32
+    with pytest.raises(ConfigError, match="^optim:"):
+        resolve_optimizer(config.replace(optim="adamw_8bit"), "cpu")
+    with pytest.raises(ConfigError, match="^precision:"):
+        resolve_precision(config.replace(precision="fp16"), "cpu")
+
+
+def test_the_oom_message_names_the_cause_and_this_runs_fixes():
+    message = oom_message(TrainConfig(model="m", data="d", batch_size=4, mode="tiles"), "tiles")
+    assert "out of memory" in message
+    for fix in ("batch_size (now 4", "resolution mode 'small'", "max_length", "load_in_4bit"):
+        assert fix in message
