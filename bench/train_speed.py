@@ -111,12 +111,18 @@ def run_reference(model_dir: str, shape: str, steps: int, dtype: str, tiny: bool
 
 
 def run_ocr_space(model_dir: str, shape: str, steps: int, dtype: str, tiny: bool) -> dict:
-    """ocr-space's own train() with its defaults, on a dataset folder of the same synthetic rows."""
+    """ocr-space's own train() with its defaults, on a dataset folder of the same synthetic rows.
+
+    Step times are the gaps between train()'s per-step events (each follows the
+    step's loss being read back, so the device has finished the step).
+    """
     import datasets
 
     from bench.common import synthetic_samples
     from ocr_space.data.splits import write_split
+    from ocr_space.models.registry import get_family
     from ocr_space.train import TrainConfig, train
+    from ocr_space.train.job import resolve_optimizer
 
     work = Path(model_dir).parent
     data_dir = work / f"data-{shape}"
@@ -124,14 +130,14 @@ def run_ocr_space(model_dir: str, shape: str, steps: int, dtype: str, tiny: bool
         rows = synthetic_samples(shape, 512 if not tiny else 16)
         features = datasets.Features({"image": datasets.Image(), "text": datasets.Value("string")})
         write_split(datasets.Dataset.from_list(rows, features=features), data_dir, "train", prefix="bench")
-    run_dir = work / f"run-{shape}-{dtype}-{os.getpid()}"
-    timer = _step_timer()
-    config = TrainConfig(model=model_dir, data=str(data_dir), out=str(run_dir), steps=steps, eval_samples=0,
-                         save_steps=10_000, precision=dtype if not tiny else "fp32")
-    result = train(config, callbacks=[timer], wait=True)
-    effective = config.batch_size * config.grad_accum
-    return {"step_times": timer.times, "samples_per_step": effective,
-            "trainable_params": result.trainable_params, "mode": result.mode, "optim": result.optim,
+    config = TrainConfig(model=model_dir, data=str(data_dir), out=str(work / f"run-{shape}-{dtype}-{os.getpid()}"),
+                         steps=steps, eval_samples=0, save_steps=10_000, precision=dtype if not tiny else "fp32")
+    stamps: list[float] = []
+    result = train(config, on_event=lambda event: stamps.append(time.perf_counter()))
+    device = "cpu" if tiny else "cuda"
+    return {"step_times": [b - a for a, b in zip(stamps, stamps[1:])],
+            "samples_per_step": config.batch_size * config.grad_accum,
+            "mode": config.mode or get_family("deepseek-ocr-2").training_mode, "optim": resolve_optimizer(config, device),
             "batch_size": config.batch_size, "grad_accum": config.grad_accum,
             "gradient_checkpointing": config.gradient_checkpointing, "backend": result.backend}
 
@@ -149,7 +155,7 @@ def worker(args) -> None:
     started = time.perf_counter()
     error = None
     try:
-        result = run(args.model_dir, args.shape, args.steps, spec["dtype"], args.tiny)
+        result = run(args.model_dir, args.shape, args.steps, "fp32" if args.tiny else spec["dtype"], args.tiny)
     except torch.cuda.OutOfMemoryError as exc:
         result, error = {}, f"CUDA out of memory: {str(exc)[:200]}"
     result.update(variant=args.variant, shape=args.shape, dtype=spec["dtype"], cap_gib=spec.get("cap_gib"),
