@@ -6,7 +6,7 @@ import argparse
 import sys
 from dataclasses import fields
 
-from ocr_space.train.recipe import _POSITIONAL_FIELDS, PRESETS, TrainConfig, cli_flag
+from ocr_space.train.recipe import PATH_FIELDS, PRESETS, TrainConfig, cli_flag
 
 
 def register(subparsers) -> None:
@@ -22,7 +22,7 @@ def register(subparsers) -> None:
     parser.add_argument("--resume", metavar="RUN", help="continue this run folder from its latest checkpoint")
     defaults = TrainConfig()
     for item in fields(TrainConfig):
-        if item.name in _POSITIONAL_FIELDS:
+        if item.name in PATH_FIELDS:
             continue
         default = getattr(defaults, item.name)
         if isinstance(default, bool):
@@ -57,7 +57,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         config = config.replace(**read_yaml_settings(args.config))
     given = {name: getattr(args, name) for name in ("model", "data", "out") if getattr(args, name)}
     for item in fields(TrainConfig):
-        if item.name not in _POSITIONAL_FIELDS and getattr(args, item.name) is not None:
+        if item.name not in PATH_FIELDS and getattr(args, item.name) is not None:
             given[item.name] = getattr(args, item.name)
     return config.replace(**given)
 

@@ -51,7 +51,7 @@ def _from_hub(repo_id: str):
 
     try:
         loaded = datasets.load_dataset(repo_id)
-    except Exception as exc:  # noqa: BLE001 - datasets raises many types (offline, missing, gated); all mean "cannot use it"
+    except Exception as exc:  # noqa: BLE001 - offline, missing, gated...: all mean "cannot use it"
         raise DatasetError(f"Could not load the Hub dataset {repo_id!r}: {exc}. Check the id, log in for private "
                            "datasets, or build a local dataset folder.") from exc
     if "train" not in loaded:

@@ -201,8 +201,8 @@ def _require_choice(config: TrainConfig, name: str, choices: tuple[str, ...]) ->
     _require(value in choices, name, f"must be one of {', '.join(choices)}; got {value!r}")
 
 
-#: fields with their own CLI flags (the rest map to --field-name)
-_POSITIONAL_FIELDS = ("model", "data", "out")
+#: what to train and where: first on the command line (every field maps to --field-name)
+PATH_FIELDS = ("model", "data", "out")
 
 
 def cli_flag(name: str) -> str:
@@ -220,12 +220,12 @@ def equivalent_command(config: TrainConfig) -> str:
 
     defaults = TrainConfig()
     parts = ["python", "-m", "ocr_space", "train"]
-    for name in _POSITIONAL_FIELDS:
+    for name in PATH_FIELDS:
         if getattr(config, name):
             parts += [cli_flag(name), str(getattr(config, name))]
     for item in fields(TrainConfig):
         value = getattr(config, item.name)
-        if item.name in _POSITIONAL_FIELDS or value == getattr(defaults, item.name):
+        if item.name in PATH_FIELDS or value == getattr(defaults, item.name):
             continue
         if isinstance(value, bool):
             parts.append(cli_flag(item.name) if value else "--no-" + item.name.replace("_", "-"))

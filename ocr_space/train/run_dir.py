@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,9 @@ from typing import Any
 #: states a run passes through; the last three are final
 ACTIVE_STATES = ("queued", "loading", "evaluating", "training", "saving")
 FINAL_STATES = ("done", "cancelled", "failed")
+
+# status.json is read-modified-written by the job thread and by cancel() from a UI thread
+_STATUS_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -84,9 +88,10 @@ class RunDir:
         return status
 
     def update_status(self, **changes) -> dict[str, Any]:
-        status = _read_json(self.status_file) or {}
-        status.update(changes, updated_at=time.time())
-        _write_json_atomic(self.status_file, status)
+        with _STATUS_LOCK:
+            status = _read_json(self.status_file) or {}
+            status.update(changes, updated_at=time.time())
+            _write_json_atomic(self.status_file, status)
         return status
 
     # ---- events

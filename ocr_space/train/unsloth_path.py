@@ -45,10 +45,10 @@ def unsloth_support(family: ModelFamily, device: str) -> tuple[bool, str]:
 def load_with_unsloth(config, family: ModelFamily, dtype):
     """Base model + LoRA through Unsloth's FastVisionModel; returns the PEFT-wrapped model.
 
-    The processor still comes from :func:`ocr_space.models.load_model`'s
-    loader so collation is identical on both paths. Routed-expert LoRA
-    (PEFT ``target_parameters``) is left to the PEFT path: Unsloth builds its
-    own LoraConfig from Linear module names.
+    The processor is loaded the same way as on the PEFT path, so collation is
+    identical. Unsloth picks the Linear targets itself (its documented
+    ``finetune_*`` switches: vision + language, attention + MLP); routed-expert
+    LoRA (PEFT ``target_parameters``) exists only on the PEFT path.
     """
     from unsloth import FastVisionModel
 
@@ -60,7 +60,10 @@ def load_with_unsloth(config, family: ModelFamily, dtype):
     )
     model = FastVisionModel.get_peft_model(
         model,
-        target_modules=family.lora_linear_pattern,
+        finetune_vision_layers=True,
+        finetune_language_layers=True,
+        finetune_attention_modules=True,
+        finetune_mlp_modules=True,
         r=config.lora_r,
         lora_alpha=config.lora_alpha,
         lora_dropout=config.lora_dropout,
