@@ -26,3 +26,15 @@ def test_profile_step_tiny_runs(tmp_path):
                            "--json", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads(out.read_text())["trainable_params"] > 0
+
+
+def test_train_speed_tiny_runs_reference_and_ocr_space_variants(tmp_path):
+    out = tmp_path / "train.json"
+    done = subprocess.run([sys.executable, "bench/train_speed.py", "--tiny", "--shapes", "lines", "--variants", "a,b",
+                           "--steps", "6", "--model-dir", str(tmp_path / "model"), "--json", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads(out.read_text())
+    assert [(r["variant"], r.get("error")) for r in report["results"]] == [("a", None), ("b", None)]
+    assert all(r["samples_per_s"] > 0 for r in report["results"])
+    assert "ratio_full_lines:" in done.stdout

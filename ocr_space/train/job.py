@@ -76,6 +76,26 @@ def resolve_optimizer(config: TrainConfig, device: str) -> str:
     return "adamw_8bit" if device.startswith("cuda") and _bitsandbytes_imports() else "adamw_torch"
 
 
+def resolve_checkpointing(config: TrainConfig, device: str) -> bool:
+    """Whether to checkpoint activations: explicit on/off wins; auto = only where GPU memory is short.
+
+    The budget is the card's memory times this process's allowed fraction
+    (``torch.cuda.set_per_process_memory_fraction``), so a capped process on a
+    big card decides like the small card it imitates.
+    """
+    if config.gradient_checkpointing in ("on", "off"):
+        return config.gradient_checkpointing == "on"
+    if not device.startswith("cuda"):
+        return False
+    import torch
+
+    from ocr_space.train.recipe import CHECKPOINTING_BELOW_GIB
+
+    index = torch.device(device).index or 0
+    budget = torch.cuda.get_device_properties(index).total_memory * torch.cuda.get_per_process_memory_fraction(index)
+    return budget / 2**30 < CHECKPOINTING_BELOW_GIB
+
+
 def _bitsandbytes_imports() -> bool:
     try:
         import bitsandbytes  # noqa: F401
@@ -92,9 +112,12 @@ def run_training(config: TrainConfig, run: RunDir, cancel: threading.Event, resu
     device = pick_device(config.device)
     precision = resolve_precision(config, device)
     optim = resolve_optimizer(config, device)
+    checkpointing = resolve_checkpointing(config, device)
+    config = config.replace(gradient_checkpointing="on" if checkpointing else "off")
     data = open_training_data(config.data, config.max_train_samples)
     run.update_status(state="loading", message=f"loading {config.model}", device=device,
-                      dtype=dtype_name(precision.dtype), optim=optim, train_rows=data.train.num_rows)
+                      dtype=dtype_name(precision.dtype), optim=optim, train_rows=data.train.num_rows,
+                      gradient_checkpointing=checkpointing)
     if device.startswith("cuda"):
         _free_ui_models()
     loaded, backend, note = _load_for_training(config, device, precision)
@@ -234,7 +257,8 @@ def _with_lora(model, config: TrainConfig, family):
     from ocr_space.models.lora import LoraSettings, lora_config
 
     if config.load_in_4bit:
-        model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=config.gradient_checkpointing)
+        model = prepare_model_for_kbit_training(model,
+                                                use_gradient_checkpointing=config.gradient_checkpointing == "on")
     lora = lora_config(family, LoraSettings(r=config.lora_r, alpha=config.lora_alpha, dropout=config.lora_dropout,
                                             experts=config.lora_experts))
     lora.modules_to_save = list(config.train_modules) or None
@@ -273,8 +297,8 @@ def _build_trainer(config: TrainConfig, run: RunDir, loaded: LoadedModel, train_
         fp16=precision.fp16,
         bf16=precision.bf16,
         use_cpu=loaded.device == "cpu",
-        activation_checkpointing=config.gradient_checkpointing,
-        activation_checkpointing_kwargs={"use_reentrant": False} if config.gradient_checkpointing else None,
+        activation_checkpointing=config.gradient_checkpointing == "on",
+        activation_checkpointing_kwargs={"use_reentrant": False} if config.gradient_checkpointing == "on" else None,
         logging_steps=1,
         save_strategy="steps",
         save_steps=config.save_steps,
@@ -283,7 +307,10 @@ def _build_trainer(config: TrainConfig, run: RunDir, loaded: LoadedModel, train_
         remove_unused_columns=False,
         label_names=["labels"],
         disable_tqdm=True,
-        dataloader_num_workers=0,
+        # collation (image decode, resize, tokenise) in worker processes overlaps the GPU step; on CPU the
+        # workers would only compete with the step for the same cores
+        dataloader_num_workers=2 if loaded.device.startswith("cuda") else 0,
+        dataloader_pin_memory=loaded.device.startswith("cuda"),
     )
     cancel_callback = CancelCallback(run, cancel)
     trainer = AdapterCheckpointTrainer(

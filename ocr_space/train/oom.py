@@ -37,8 +37,8 @@ def oom_message(config, mode: str) -> str:
     fixes.append(f"lower max_length (now {config.max_length})")
     if not config.load_in_4bit:
         fixes.append("turn on load_in_4bit (QLoRA)")
-    if not config.gradient_checkpointing:
-        fixes.append("turn on gradient_checkpointing")
+    if config.gradient_checkpointing != "on":
+        fixes.append("set gradient_checkpointing to on")
     fixes.append("unload other models from the GPU")
     return ("The GPU ran out of memory while training (CUDA out of memory). Fixes: " + "; ".join(fixes)
             + ". The app is still running; the last checkpoint, if any, is kept and the run can be resumed.")

@@ -21,6 +21,10 @@ SCHEDULERS = ("linear", "cosine", "constant", "constant_with_warmup")
 OPTIMIZERS = ("auto", "adamw_torch", "adamw_8bit", "paged_adamw_8bit", "adafactor", "sgd")
 PRECISIONS = ("auto", "fp32", "fp16", "bf16")
 BACKENDS = ("auto", "peft", "unsloth")
+CHECKPOINTING = ("auto", "on", "off")
+#: below this much GPU memory (T4 16 GB, L4 24 GB, A10 24 GB) "auto" checkpoints activations; above, the
+#: default micro-batch fits without (measured: 20 GiB peak at 8 text lines, bf16, full size; bench/RESULTS.md)
+CHECKPOINTING_BELOW_GIB = 40.0
 
 
 @dataclass
@@ -29,7 +33,7 @@ class TrainConfig:
 
     >>> config = TrainConfig(model="/tmp/tiny", data="datasets/lines", steps=60)
     >>> config.validate().batch_size
-    2
+    8
     """
 
     #: base model: Hub repo id or local folder
@@ -40,8 +44,11 @@ class TrainConfig:
     out: str = ""
     steps: int = 60
     learning_rate: float = 2e-4
-    batch_size: int = 2
-    grad_accum: int = 4
+    #: the reference recipe's 2 x grad-accum 4 = 8 samples per optimizer step, as one micro-batch: the same
+    #: gradient in one pass instead of four (the reference accumulated only to fit a T4); raise grad_accum
+    #: and lower batch_size on a GPU too small for 8 (the OOM message says so)
+    batch_size: int = 8
+    grad_accum: int = 1
     warmup_steps: int = 5
     lr_scheduler: str = "linear"
     weight_decay: float = 0.001
@@ -61,7 +68,9 @@ class TrainConfig:
     max_length: int = 2048
     #: use at most this many training rows (0 = all)
     max_train_samples: int = 0
-    gradient_checkpointing: bool = True
+    #: recompute activations in the backward pass to save memory: auto = on where the GPU has under
+    #: CHECKPOINTING_BELOW_GIB of memory for this process (a T4), off where it only costs time
+    gradient_checkpointing: str = "auto"
     #: QLoRA: 4-bit NF4 base weights (CUDA + bitsandbytes only)
     load_in_4bit: bool = False
     #: auto = bf16 on GPUs with compute capability >= 8, fp16 on older GPUs (T4), fp32 on CPU
@@ -103,7 +112,10 @@ class TrainConfig:
         _require(isinstance(self.train_modules, (list, tuple)) and all(isinstance(m, str) and m.strip()
                                                                         for m in self.train_modules),
                  "train_modules", "must be a list of module names such as ['lm_head']")
-        for name in ("lora_experts", "gradient_checkpointing", "load_in_4bit"):
+        if isinstance(self.gradient_checkpointing, bool):  # YAML true/false and older configs
+            self.gradient_checkpointing = "on" if self.gradient_checkpointing else "off"
+        _require_choice(self, "gradient_checkpointing", CHECKPOINTING)
+        for name in ("lora_experts", "load_in_4bit"):
             _require(isinstance(getattr(self, name), bool), name, "must be true or false")
         _require(isinstance(self.device, str) and bool(self.device), "device", "must be auto, cpu or cuda[:N]")
         return self
@@ -157,6 +169,8 @@ def read_yaml_settings(path: str | Path) -> dict[str, Any]:
 #: longer with a bigger adapter and a longer warmup, and measures on more test rows.
 PRESETS: dict[str, dict[str, Any]] = {
     "quick": {"steps": 60},
+    # for GPUs with 40 GB or more: 32 samples per optimizer step keep a big card busy (bench/RESULTS.md)
+    "fast": {"steps": 60, "batch_size": 32},
     "thorough": {"steps": 300, "warmup_steps": 20, "lora_r": 32, "lora_alpha": 32, "save_steps": 50,
                  "eval_samples": 200},
 }

@@ -56,7 +56,7 @@ def load_with_unsloth(config, family: ModelFamily, dtype):
         config.model,
         load_in_4bit=config.load_in_4bit,
         dtype=dtype,
-        use_gradient_checkpointing="unsloth" if config.gradient_checkpointing else False,
+        use_gradient_checkpointing="unsloth" if config.gradient_checkpointing == "on" else False,
     )
     model = FastVisionModel.get_peft_model(
         model,

@@ -191,7 +191,8 @@ def build() -> None:
                         gr.Number(label="eval_samples", value=defaults.eval_samples, precision=0, minimum=0),
                         gr.Textbox(label=t("finetune.train_modules"), value=""),
                         gr.Checkbox(label="load_in_4bit (QLoRA, CUDA only)", value=defaults.load_in_4bit),
-                        gr.Checkbox(label="gradient_checkpointing", value=defaults.gradient_checkpointing),
+                        gr.Dropdown(label="gradient_checkpointing", choices=["auto", "on", "off"],
+                                    value=defaults.gradient_checkpointing),
                         gr.Number(label="seed", value=defaults.seed, precision=0, minimum=0),
                     ]
                 command = gr.Code(label=t("finetune.command"), language="shell", interactive=False)

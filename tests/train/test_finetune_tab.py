@@ -22,7 +22,7 @@ def test_the_form_defaults_are_the_quick_preset_and_the_command_matches():
 
 def test_start_then_watch_a_run_to_its_adapter(reader_model_dir, small_dataset, tmp_path):
     form = _form(reader_model_dir, small_dataset, tmp_path / "run", steps=2, batch_size=1, grad_accum=1,
-                 warmup_steps=0, eval_samples=2, gradient_checkpointing=False, train_modules="lm_head")
+                 warmup_steps=0, eval_samples=2, gradient_checkpointing="off", train_modules="lm_head")
     picker = finetune_tab.start_training(*form)
     assert picker["value"] == str(tmp_path / "run")
     RUNNER.current.wait(300)

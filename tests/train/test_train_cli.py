@@ -40,7 +40,7 @@ def test_resume_after_sigkill_continues_from_the_checkpoint(reader_model_dir, sm
     run = RunDir(tmp_path / "run")
     train_args = ["train", "--model", reader_model_dir, "--data", small_dataset, "--out", run.path, "--steps", 12,
                   "--batch-size", 1, "--grad-accum", 1, "--warmup-steps", 0, "--save-steps", 3, "--eval-samples", 0,
-                  "--no-gradient-checkpointing", "--learning-rate", 0.005, "--train-modules", "lm_head"]
+                  "--gradient-checkpointing", "off", "--learning-rate", 0.005, "--train-modules", "lm_head"]
     process = subprocess.Popen(cli(*train_args), env=cli_env(), cwd=ROOT, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
     try:
@@ -72,7 +72,7 @@ def test_resume_after_sigkill_continues_from_the_checkpoint(reader_model_dir, sm
 def test_resume_of_a_finished_run_says_so(reader_model_dir, small_dataset, tmp_path):
     done = run_cli("train", "--model", reader_model_dir, "--data", small_dataset, "--out", tmp_path / "run",
                    "--steps", 1, "--batch-size", 1, "--grad-accum", 1, "--warmup-steps", 0, "--eval-samples", 0,
-                   "--no-gradient-checkpointing")
+                   "--gradient-checkpointing", "off")
     assert done.returncode == 0, done.stderr
     again = run_cli("train", "--resume", tmp_path / "run")
     assert again.returncode == 2 and "already finished" in again.stderr and "Traceback" not in again.stderr

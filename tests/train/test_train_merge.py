@@ -17,7 +17,7 @@ def trained_adapter(reader_model_dir, small_dataset, tmp_path_factory):
     out = tmp_path_factory.mktemp("merge") / "run"
     result = train(TrainConfig(model=str(reader_model_dir), data=str(small_dataset), out=str(out), steps=4,
                                batch_size=2, grad_accum=1, warmup_steps=0, learning_rate=0.02, save_steps=100,
-                               eval_samples=0, gradient_checkpointing=False, train_modules=["lm_head"]))
+                               eval_samples=0, gradient_checkpointing="off", train_modules=["lm_head"]))
     return result.adapter
 
 

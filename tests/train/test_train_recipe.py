@@ -11,7 +11,8 @@ from ocr_space.train.recipe import PRESETS, TrainConfig, equivalent_command, pre
 def test_defaults_are_the_reference_recipe():
     config = TrainConfig(model="m", data="d").validate()
     assert (config.lora_r, config.lora_alpha, config.lora_dropout) == (16, 16, 0.0)
-    assert (config.learning_rate, config.batch_size, config.grad_accum) == (2e-4, 2, 4)
+    # the reference's 2 x 4 = 8 samples per optimizer step, run as one micro-batch
+    assert (config.learning_rate, config.batch_size * config.grad_accum) == (2e-4, 8)
     assert (config.warmup_steps, config.steps, config.lr_scheduler) == (5, 60, "linear")
     assert (config.weight_decay, config.seed) == (0.001, 3407)
 
@@ -46,11 +47,13 @@ def test_yaml_round_trip(tmp_path):
     assert TrainConfig.from_yaml(config.to_yaml(tmp_path / "c.yaml")) == config
 
 
-def test_presets_quick_is_the_reference_and_thorough_trains_longer():
+def test_presets_quick_is_the_reference_fast_batches_more_and_thorough_trains_longer():
     assert preset("quick", model="m", data="d") == TrainConfig(model="m", data="d")
     thorough = preset("Thorough", model="m", data="d").validate()
     assert thorough.steps > TrainConfig().steps and thorough.lora_r >= TrainConfig().lora_r
-    assert set(PRESETS) == {"quick", "thorough"}
+    assert set(PRESETS) == {"quick", "fast", "thorough"}
+    fast = preset("fast", model="m", data="d").validate()
+    assert fast.batch_size * fast.grad_accum > TrainConfig().batch_size * TrainConfig().grad_accum
     with pytest.raises(ConfigError, match="preset"):
         preset("fastest")
 
@@ -60,7 +63,7 @@ def test_the_equivalent_command_parses_back_to_the_same_config():
     from ocr_space.cli.train_cmd import config_from_args
 
     config = TrainConfig(model="/m", data="/d", out="/r", steps=9, learning_rate=0.003, train_modules=["lm_head", "x"],
-                         gradient_checkpointing=False, mode="small")
+                         gradient_checkpointing="off", mode="small")
     command = equivalent_command(config)
     assert command.startswith("python -m ocr_space train --model /m --data /d --out /r")
     args = build_parser().parse_args(command.split()[3:])

@@ -19,7 +19,7 @@ TIMEOUT = 300
 def mechanics_config(model_dir, data_dir, out, **changes) -> TrainConfig:
     """Cheapest real settings: one sample per step, no evaluation, no gradient checkpointing."""
     settings = dict(model=str(model_dir), data=str(data_dir), out=str(out), steps=2, batch_size=1, grad_accum=1,
-                    warmup_steps=0, save_steps=50, eval_samples=0, gradient_checkpointing=False)
+                    warmup_steps=0, save_steps=50, eval_samples=0, gradient_checkpointing="off")
     return TrainConfig(**{**settings, **changes})
 
 
