@@ -115,7 +115,6 @@ def tiny_config(vocab_size: int, bos_token_id: int, eos_token_id: int, pad_token
             "moe_intermediate_size": 32,
             "mlp_layer_types": ["dense", "sparse"],
             "max_position_embeddings": 2048,
-            "initializer_range": TINY_INIT_STD,  # also used for the projector and lm_head
             "bos_token_id": bos_token_id,
             "eos_token_id": eos_token_id,
             "pad_token_id": pad_token_id,
