@@ -9,6 +9,9 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+#: the characters the synthetic lines use (the tiny reader's vocabulary: these + ASCII)
+CHARACTERS = "一二三四"
+
 
 def random_lines(characters: str, count: int, lengths: tuple[int, int], rng: random.Random,
                  exclude: set[str] = frozenset()) -> list[str]:

@@ -8,8 +8,7 @@ import random
 import jiwer
 import pytest
 
-from conftest import CHARACTERS
-from synthetic_lines import random_lines, write_line_dataset
+from synthetic_lines import CHARACTERS, random_lines, write_line_dataset
 
 from ocr_space import TrainConfig, load_model, train
 from ocr_space.data.splits import load_split
