@@ -80,6 +80,7 @@ def tiny_decoder(vocab_size: int, bos_token_id: int, eos_token_id: int, pad_toke
 
 
 TINY_IMAGE_SIZE = 192
+TINY_INIT_STD = 0.125  # 1 / sqrt(64), the tiny hidden size
 
 
 def tiny_config(vocab_size: int, bos_token_id: int, eos_token_id: int, pad_token_id: int, image_token_id: int):
@@ -89,6 +90,12 @@ def tiny_config(vocab_size: int, bos_token_id: int, eos_token_id: int, pad_token
     <= 144 patches: a 192-px view with SAM patch 4 gives 48x48 -> two stride-2
     convs -> 12x12 = 144, and the processor counts ceil(192/4/4)^2 = 144 too.
     The encoder width must equal SAM's last downsample channel count.
+
+    Weights start at std 1/sqrt(hidden) = 0.125 instead of the class default
+    0.02: at width 64, 0.02 leaves attention logits near zero, so every query
+    averages the whole image, gradients to q/k vanish, and no CPU-sized
+    training run learns where a character is. (At the full width of 1280,
+    0.02 is already about 1/sqrt(hidden).)
     """
     from transformers import DeepseekOcr2Config
 
@@ -113,6 +120,7 @@ def tiny_config(vocab_size: int, bos_token_id: int, eos_token_id: int, pad_token
                 "num_hidden_layers": 2,
                 "num_attention_heads": 4,
                 "num_key_value_heads": 2,
+                "initializer_range": TINY_INIT_STD,
             },
         },
         text_config=tiny_decoder(vocab_size, bos_token_id, eos_token_id, pad_token_id),

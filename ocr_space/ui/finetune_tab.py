@@ -91,8 +91,11 @@ def refresh(run_dir: str):
     run = RunDir(run_dir)
     status = run.read_status()
     events = run.read_events()
-    return progress_markdown(run, status, events), _loss_frame(events), metrics_markdown(run, status), \
-        _adapter_path(run, status), run.log_tail(40)
+    adapter = _adapter_path(run, status)
+    summary = metrics_markdown(run, status)
+    if adapter:
+        summary += "\n\n" + t("finetune.use_adapter", command=_recognize_command(run, adapter))
+    return progress_markdown(run, status, events), _loss_frame(events), summary, adapter, run.log_tail(40)
 
 
 def initial_run():
@@ -143,6 +146,17 @@ def _adapter_path(run: RunDir, status: dict) -> str:
         else ""
 
 
+def _recognize_command(run: RunDir, adapter: str) -> str:
+    import shlex
+
+    try:
+        model = TrainConfig.from_yaml(run.config_file).model
+    except Exception:  # noqa: BLE001 - the hint is optional; a broken config.yaml shows up elsewhere
+        model = "MODEL"
+    return " ".join(shlex.quote(part) for part in ["python", "-m", "ocr_space", "recognize", "--model", model,
+                                                     "--adapter", adapter, "IMAGE"])
+
+
 def _loss_frame(events: list[dict]) -> pd.DataFrame:
     rows = [{"step": e["step"], "loss": e["loss"]} for e in events if e.get("loss") is not None]
     return pd.DataFrame(rows, columns=["step", "loss"])
@@ -177,23 +191,24 @@ def build() -> None:
                 preset_name = gr.Radio(label=t("finetune.preset"), choices=list(PRESETS), value="quick",
                                        info=t("finetune.preset_info"))
                 with gr.Accordion(t("finetune.advanced"), open=False):
+                    # no min/max on the inputs: TrainConfig.validate() rejects bad values naming the field
                     advanced = [
-                        gr.Number(label="steps", value=defaults.steps, precision=0, minimum=1),
+                        gr.Number(label="steps", value=defaults.steps, precision=0),
                         gr.Number(label="learning_rate", value=defaults.learning_rate),
-                        gr.Number(label="lora_r", value=defaults.lora_r, precision=0, minimum=1),
-                        gr.Number(label="lora_alpha", value=defaults.lora_alpha, precision=0, minimum=1),
-                        gr.Number(label="batch_size", value=defaults.batch_size, precision=0, minimum=1),
-                        gr.Number(label="grad_accum", value=defaults.grad_accum, precision=0, minimum=1),
-                        gr.Number(label="warmup_steps", value=defaults.warmup_steps, precision=0, minimum=0),
+                        gr.Number(label="lora_r", value=defaults.lora_r, precision=0),
+                        gr.Number(label="lora_alpha", value=defaults.lora_alpha, precision=0),
+                        gr.Number(label="batch_size", value=defaults.batch_size, precision=0),
+                        gr.Number(label="grad_accum", value=defaults.grad_accum, precision=0),
+                        gr.Number(label="warmup_steps", value=defaults.warmup_steps, precision=0),
                         gr.Dropdown(label=t("finetune.mode"), choices=MODE_CHOICES, value=defaults.mode),
-                        gr.Number(label="max_length", value=defaults.max_length, precision=0, minimum=1),
-                        gr.Number(label="save_steps", value=defaults.save_steps, precision=0, minimum=1),
-                        gr.Number(label="eval_samples", value=defaults.eval_samples, precision=0, minimum=0),
+                        gr.Number(label="max_length", value=defaults.max_length, precision=0),
+                        gr.Number(label="save_steps", value=defaults.save_steps, precision=0),
+                        gr.Number(label="eval_samples", value=defaults.eval_samples, precision=0),
                         gr.Textbox(label=t("finetune.train_modules"), value=""),
                         gr.Checkbox(label="load_in_4bit (QLoRA, CUDA only)", value=defaults.load_in_4bit),
                         gr.Dropdown(label="gradient_checkpointing", choices=["auto", "on", "off"],
                                     value=defaults.gradient_checkpointing),
-                        gr.Number(label="seed", value=defaults.seed, precision=0, minimum=0),
+                        gr.Number(label="seed", value=defaults.seed, precision=0),
                     ]
                 command = gr.Code(label=t("finetune.command"), language="shell", interactive=False)
                 with gr.Row():

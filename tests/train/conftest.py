@@ -4,10 +4,7 @@ import random
 
 import pytest
 
-from synthetic_lines import random_lines, write_line_dataset
-
-#: the characters the synthetic lines use (the tiny reader's vocabulary: these + ASCII)
-CHARACTERS = "一二三四五六"
+from synthetic_lines import CHARACTERS, random_lines, write_line_dataset
 
 
 @pytest.fixture(scope="session")

@@ -9,10 +9,16 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+#: the characters the synthetic lines use (the tiny reader's vocabulary: these + ASCII)
+CHARACTERS = "一二三四"
+
 
 def random_lines(characters: str, count: int, lengths: tuple[int, int], rng: random.Random,
                  exclude: set[str] = frozenset()) -> list[str]:
     """``count`` distinct lines of ``lengths[0]..lengths[1]`` characters, none of them in ``exclude``."""
+    possible = sum(len(characters) ** length for length in range(lengths[0], lengths[1] + 1))
+    if count > possible - len(exclude):
+        raise ValueError(f"only {possible} distinct lines exist ({len(exclude)} excluded); cannot draw {count}")
     lines: dict[str, None] = {}
     while len(lines) < count:
         line = "".join(rng.choice(characters) for _ in range(rng.randint(*lengths)))

@@ -32,6 +32,7 @@ def test_start_then_watch_a_run_to_its_adapter(reader_model_dir, small_dataset, 
     assert list(plot["step"]) == [1, 2]
     assert "CER before" in metrics and "→ after" in metrics and "on 2 test lines" in metrics
     assert adapter == str(tmp_path / "run" / "adapter")
+    assert f"recognize --model {reader_model_dir} --adapter {adapter}" in metrics
     assert "step 2/2" in log_tail
     # a reloaded page re-attaches to the same run
     assert finetune_tab.initial_run()["value"] == str(tmp_path / "run")
