@@ -36,6 +36,8 @@ VARIANTS = {
     "a-t4": {"kind": "reference", "dtype": "fp16", "cap_gib": T4_CAP_GIB},
     "b-t4": {"kind": "ocr_space", "dtype": "fp16", "cap_gib": T4_CAP_GIB},
     "b-fast": {"kind": "ocr_space", "dtype": "bf16", "preset": "fast"},
+    "b-t4-decoder": {"kind": "ocr_space", "dtype": "fp16", "cap_gib": T4_CAP_GIB,
+                     "overrides": {"gradient_checkpointing": "decoder"}},
 }
 
 
@@ -114,7 +116,8 @@ def run_reference(model_dir: str, shape: str, steps: int, dtype: str, tiny: bool
             "gradient_checkpointing": True, "backend": "transformers+peft"}
 
 
-def run_ocr_space(model_dir: str, shape: str, steps: int, dtype: str, tiny: bool, preset_name: str = "quick") -> dict:
+def run_ocr_space(model_dir: str, shape: str, steps: int, dtype: str, tiny: bool, preset_name: str = "quick",
+                  overrides: dict | None = None) -> dict:
     """ocr-space's own train() with its defaults, on a dataset folder of the same synthetic rows.
 
     Step times are the gaps between train()'s per-step events (each follows the
@@ -135,7 +138,7 @@ def run_ocr_space(model_dir: str, shape: str, steps: int, dtype: str, tiny: bool
         write_split(datasets.Dataset.from_list(rows, features=features), data_dir, "train", prefix="bench")
     config = preset(preset_name, model=model_dir, data=str(data_dir),
                     out=str(work / f"run-{shape}-{dtype}-{os.getpid()}"), steps=steps, eval_samples=0,
-                    save_steps=10_000, precision=dtype if not tiny else "fp32")
+                    save_steps=10_000, precision=dtype if not tiny else "fp32", **(overrides or {}))
     stamps: list[float] = []
     result = train(config, on_event=lambda event: stamps.append(time.perf_counter()))
     status = RunDir(config.out).read_status()  # what the run resolved: optimizer, checkpointing
@@ -162,7 +165,8 @@ def worker(args) -> None:
         if spec["kind"] == "reference":
             result = run_reference(args.model_dir, args.shape, args.steps, dtype, args.tiny)
         else:
-            result = run_ocr_space(args.model_dir, args.shape, args.steps, dtype, args.tiny, spec.get("preset", "quick"))
+            result = run_ocr_space(args.model_dir, args.shape, args.steps, dtype, args.tiny, spec.get("preset", "quick"),
+                                   spec.get("overrides"))
     except torch.cuda.OutOfMemoryError as exc:
         result, error = {}, f"CUDA out of memory: {str(exc)[:200]}"
     result.update(variant=args.variant, shape=args.shape, dtype=spec["dtype"], cap_gib=spec.get("cap_gib"),
@@ -287,16 +291,16 @@ def main() -> None:
 
 
 def print_table(report: dict) -> None:
-    header = (f"{'shape':6} {'variant':7} {'dtype':5} {'cap':>4} {'mode':6} {'bs x ga':8} {'ckpt':4} "
+    header = (f"{'shape':6} {'variant':12} {'dtype':5} {'cap':>4} {'mode':6} {'bs x ga':8} {'ckpt':7} "
               f"{'step s':>7} {'samples/s':>9} {'peak GiB':>8} {'TF/sample':>9} {'MFU':>6}  note")
     print(header)
     print("-" * len(header))
     for r in report["results"]:
         if r.get("error"):
-            print(f"{r['shape']:6} {r['variant']:7} error: {r['error'][:100]}")
+            print(f"{r['shape']:6} {r['variant']:12} error: {r['error'][:100]}")
             continue
-        print(f"{r['shape']:6} {r['variant']:7} {r['dtype']:5} {r.get('cap_gib') or '-':>4} {r['mode']:6} "
-              f"{str(r['batch_size']) + 'x' + str(r['grad_accum']):8} {'yes' if r['gradient_checkpointing'] else 'no':4} "
+        print(f"{r['shape']:6} {r['variant']:12} {r['dtype']:5} {r.get('cap_gib') or '-':>4} {r['mode']:6} "
+              f"{str(r['batch_size']) + 'x' + str(r['grad_accum']):8} { {True: 'on', False: 'off'}.get(r['gradient_checkpointing'], r['gradient_checkpointing']):7} "
               f"{r['step_s_median']:7.3f} {r['samples_per_s']:9.2f} {r.get('peak_reserved_gib') or 0:8.2f} "
               f"{r.get('model_tflop_per_sample') or 0:9.2f} {r.get('mfu') or 0:6.1%}  {r['backend']}, {r['optim']}")
     for key in sorted(k for k in report if k.startswith("ratio_")):

@@ -108,3 +108,22 @@ def _number(value: Any) -> float | None:
     except (TypeError, ValueError):
         return None
     return number if math.isfinite(number) else None
+
+
+class DecoderOnlyCheckpointing(TrainerCallback):
+    """Keep activation checkpointing on the language model's layers only (gradient_checkpointing="decoder").
+
+    The decoder is where memory goes at full size (the per-expert LoRA deltas of
+    every MoE layer are saved for backward); the vision encoder's layers are
+    cheap to keep and costly to recompute, since each recomputation re-launches
+    their many small LoRA kernels. The Trainer switches checkpointing on for
+    every layer when training starts, so this runs right after it.
+    """
+
+    def on_train_begin(self, args, state, control, model=None, **kwargs):
+        switched_off = 0
+        for name, module in model.named_modules():
+            if getattr(module, "gradient_checkpointing", False) and "language_model" not in name:
+                module.gradient_checkpointing = False
+                switched_off += 1
+        log.info("gradient checkpointing kept on decoder layers only (%d vision layers without)", switched_off)

@@ -76,24 +76,28 @@ def resolve_optimizer(config: TrainConfig, device: str) -> str:
     return "adamw_8bit" if device.startswith("cuda") and _bitsandbytes_imports() else "adamw_torch"
 
 
-def resolve_checkpointing(config: TrainConfig, device: str) -> bool:
-    """Whether to checkpoint activations: explicit on/off wins; auto = only where GPU memory is short.
+def resolve_checkpointing(config: TrainConfig, device: str) -> str:
+    """``on``, ``decoder`` or ``off``: explicit settings win; auto = only where GPU memory is short.
 
     The budget is the card's memory times this process's allowed fraction
     (``torch.cuda.set_per_process_memory_fraction``), so a capped process on a
     big card decides like the small card it imitates.
     """
-    if config.gradient_checkpointing in ("on", "off"):
-        return config.gradient_checkpointing == "on"
+    if config.gradient_checkpointing != "auto":
+        return config.gradient_checkpointing
     if not device.startswith("cuda"):
-        return False
+        return "off"
     import torch
 
     from ocr_space.train.recipe import CHECKPOINTING_BELOW_GIB
 
     index = torch.device(device).index or 0
     budget = torch.cuda.get_device_properties(index).total_memory * torch.cuda.get_per_process_memory_fraction(index)
-    return budget / 2**30 < CHECKPOINTING_BELOW_GIB
+    return AUTO_CHECKPOINTING_SHORT_OF_MEMORY if budget / 2**30 < CHECKPOINTING_BELOW_GIB else "off"
+
+
+#: what "auto" picks under CHECKPOINTING_BELOW_GIB (bench/RESULTS.md compares "on" and "decoder" in 15 GiB)
+AUTO_CHECKPOINTING_SHORT_OF_MEMORY = "on"
 
 
 def _bitsandbytes_imports() -> bool:
@@ -113,7 +117,7 @@ def run_training(config: TrainConfig, run: RunDir, cancel: threading.Event, resu
     precision = resolve_precision(config, device)
     optim = resolve_optimizer(config, device)
     checkpointing = resolve_checkpointing(config, device)
-    config = config.replace(gradient_checkpointing="on" if checkpointing else "off")
+    config = config.replace(gradient_checkpointing=checkpointing)
     data = open_training_data(config.data, config.max_train_samples)
     run.update_status(state="loading", message=f"loading {config.model}", device=device,
                       dtype=dtype_name(precision.dtype), optim=optim, train_rows=data.train.num_rows,
@@ -258,7 +262,7 @@ def _with_lora(model, config: TrainConfig, family):
 
     if config.load_in_4bit:
         model = prepare_model_for_kbit_training(model,
-                                                use_gradient_checkpointing=config.gradient_checkpointing == "on")
+                                                use_gradient_checkpointing=config.gradient_checkpointing != "off")
     lora = lora_config(family, LoraSettings(r=config.lora_r, alpha=config.lora_alpha, dropout=config.lora_dropout,
                                             experts=config.lora_experts))
     lora.modules_to_save = list(config.train_modules) or None
@@ -278,7 +282,7 @@ def _build_trainer(config: TrainConfig, run: RunDir, loaded: LoadedModel, train_
                    optim: str, cancel: threading.Event, on_event):
     from transformers import PrinterCallback, TrainingArguments
 
-    from ocr_space.train.callbacks import CancelCallback, EventLogCallback
+    from ocr_space.train.callbacks import CancelCallback, DecoderOnlyCheckpointing, EventLogCallback
     from ocr_space.train.checkpoints import AdapterCheckpointTrainer
     from ocr_space.train.collators import collator_for
 
@@ -297,8 +301,8 @@ def _build_trainer(config: TrainConfig, run: RunDir, loaded: LoadedModel, train_
         fp16=precision.fp16,
         bf16=precision.bf16,
         use_cpu=loaded.device == "cpu",
-        activation_checkpointing=config.gradient_checkpointing == "on",
-        activation_checkpointing_kwargs={"use_reentrant": False} if config.gradient_checkpointing == "on" else None,
+        activation_checkpointing=config.gradient_checkpointing != "off",
+        activation_checkpointing_kwargs={"use_reentrant": False} if config.gradient_checkpointing != "off" else None,
         logging_steps=1,
         save_strategy="steps",
         save_steps=config.save_steps,
@@ -319,7 +323,8 @@ def _build_trainer(config: TrainConfig, run: RunDir, loaded: LoadedModel, train_
         train_dataset=train_rows,
         data_collator=collator_for(loaded.family, loaded.processor, mode=mode, max_length=config.max_length),
         processing_class=loaded.processor,
-        callbacks=[EventLogCallback(run, config.batch_size * config.grad_accum, on_event), cancel_callback],
+        callbacks=[EventLogCallback(run, config.batch_size * config.grad_accum, on_event), cancel_callback]
+        + ([DecoderOnlyCheckpointing()] if config.gradient_checkpointing == "decoder" else []),
     )
     trainer.remove_callback(PrinterCallback)  # it prints raw log dicts to stdout, where the CLI keeps its JSON
     return trainer, cancel_callback

@@ -38,7 +38,7 @@ def oom_message(config, mode: str) -> str:
     if not config.load_in_4bit:
         fixes.append("turn on load_in_4bit (QLoRA)")
     if config.gradient_checkpointing != "on":
-        fixes.append("set gradient_checkpointing to on")
+        fixes.append(f"set gradient_checkpointing to on (now {config.gradient_checkpointing})")
     fixes.append("unload other models from the GPU")
     return ("The GPU ran out of memory while training (CUDA out of memory). Fixes: " + "; ".join(fixes)
             + ". The app is still running; the last checkpoint, if any, is kept and the run can be resumed.")

@@ -21,7 +21,7 @@ SCHEDULERS = ("linear", "cosine", "constant", "constant_with_warmup")
 OPTIMIZERS = ("auto", "adamw_torch", "adamw_8bit", "paged_adamw_8bit", "adafactor", "sgd")
 PRECISIONS = ("auto", "fp32", "fp16", "bf16")
 BACKENDS = ("auto", "peft", "unsloth")
-CHECKPOINTING = ("auto", "on", "off")
+CHECKPOINTING = ("auto", "on", "decoder", "off")
 #: below this much GPU memory (T4 16 GB, L4 24 GB, A10 24 GB) "auto" checkpoints activations; above, the
 #: default micro-batch fits without (measured: 20 GiB peak at 8 text lines, bf16, full size; bench/RESULTS.md)
 CHECKPOINTING_BELOW_GIB = 40.0
@@ -68,8 +68,9 @@ class TrainConfig:
     max_length: int = 2048
     #: use at most this many training rows (0 = all)
     max_train_samples: int = 0
-    #: recompute activations in the backward pass to save memory: auto = on where the GPU has under
-    #: CHECKPOINTING_BELOW_GIB of memory for this process (a T4), off where it only costs time
+    #: recompute activations in the backward pass to save memory (on: every layer; decoder: the language
+    #: model's layers only): auto = checkpoint where the GPU has under CHECKPOINTING_BELOW_GIB for this process
+    #: (a T4), off where it only costs time
     gradient_checkpointing: str = "auto"
     #: QLoRA: 4-bit NF4 base weights (CUDA + bitsandbytes only)
     load_in_4bit: bool = False

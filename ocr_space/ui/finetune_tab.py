@@ -206,7 +206,7 @@ def build() -> None:
                         gr.Number(label="eval_samples", value=defaults.eval_samples, precision=0),
                         gr.Textbox(label=t("finetune.train_modules"), value=""),
                         gr.Checkbox(label="load_in_4bit (QLoRA, CUDA only)", value=defaults.load_in_4bit),
-                        gr.Dropdown(label="gradient_checkpointing", choices=["auto", "on", "off"],
+                        gr.Dropdown(label="gradient_checkpointing", choices=["auto", "on", "decoder", "off"],
                                     value=defaults.gradient_checkpointing),
                         gr.Number(label="seed", value=defaults.seed, precision=0),
                     ]

@@ -87,3 +87,24 @@ def test_the_oom_message_names_the_cause_and_this_runs_fixes():
     assert "out of memory" in message
     for fix in ("batch_size (now 4", "resolution mode 'small'", "max_length", "load_in_4bit"):
         assert fix in message
+
+
+def test_decoder_checkpointing_keeps_only_language_model_layers(tiny_model_dir):
+    from transformers import AutoModelForImageTextToText
+
+    from ocr_space.train.callbacks import DecoderOnlyCheckpointing
+
+    model = AutoModelForImageTextToText.from_pretrained(str(tiny_model_dir))
+    model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+    DecoderOnlyCheckpointing().on_train_begin(None, None, None, model=model)
+    flags = {name: module.gradient_checkpointing for name, module in model.named_modules()
+             if hasattr(module, "gradient_checkpointing") and ".layers." in name}
+    assert flags and all(on == ("language_model" in name) for name, on in flags.items())
+    assert any(flags.values()) and not all(flags.values())
+
+
+def test_auto_checkpointing_is_off_on_cpu_and_explicit_choices_win():
+    from ocr_space.train.job import resolve_checkpointing
+
+    assert resolve_checkpointing(TrainConfig(model="m", data="d"), "cpu") == "off"
+    assert resolve_checkpointing(TrainConfig(model="m", data="d", gradient_checkpointing="decoder"), "cpu") == "decoder"
