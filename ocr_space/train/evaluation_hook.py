@@ -1,7 +1,7 @@
 """CER before and after training, on a capped number of test rows.
 
-Kept to one small function so the evaluation package can replace it with its
-own metric code without touching the runner.
+The number is the evaluation package's CER (same normalisation as the Compare
+tab and the reports), so "before/after" here and in a comparison agree.
 """
 
 from __future__ import annotations
@@ -11,13 +11,12 @@ from typing import Sequence
 
 def measure_cer(loaded, images: Sequence, references: Sequence[str], mode: str | None = None,
                 max_new_tokens: int = 256, batch_size: int = 8) -> float:
-    """Corpus CER (all edits / all reference characters) of ``loaded`` on the given lines.
+    """Corpus CER (all edits / all reference characters, default normalisation) of ``loaded`` on the given lines.
 
     >>> measure_cer(loaded, [image], ["你好"], mode="small")  # doctest: +SKIP
     0.5
     """
-    import jiwer
-
+    from ocr_space.evaluation.metrics import cer
     from ocr_space.recognize import recognize_batch
 
     was_training = loaded.model.training
@@ -27,4 +26,4 @@ def measure_cer(loaded, images: Sequence, references: Sequence[str], mode: str |
                                   batch_size=batch_size)
     finally:
         loaded.model.train(was_training)
-    return float(jiwer.cer(list(references), [result.text for result in results]))
+    return float(cer(list(references), [result.text for result in results]))
