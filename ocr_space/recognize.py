@@ -104,8 +104,11 @@ def _generate(loaded: LoadedModel, images, text_prompt: str, max_new_tokens: int
     logits_processor = LogitsProcessorList()
     if ngram_guard:
         logits_processor.append(WindowedNGramGuard(prompt_length, ngram_size=ngram_guard))
+    # a generated image placeholder would have no image features behind it; never emit one
+    image_token_id = getattr(loaded.processor, "image_token_id", None)
     output = loaded.model.generate(
         **inputs,
+        suppress_tokens=[image_token_id] if image_token_id is not None else None,
         max_new_tokens=max_new_tokens,
         do_sample=False,
         num_beams=1,

@@ -55,3 +55,16 @@ def test_ngram_guard_ignores_the_prompt():
     guard = WindowedNGramGuard(prompt_length=5, ngram_size=3, window=10)
     input_ids = torch.tensor([[5, 6, 7, 5, 6, 9]])  # the repeat lies in the prompt only
     assert torch.isfinite(guard(input_ids, torch.zeros(1, 10))).all()
+
+
+def test_generation_never_emits_the_image_placeholder(tiny_loaded, example_lines, monkeypatch):
+    seen = {}
+    original = tiny_loaded.model.generate
+
+    def spy(**kwargs):
+        seen.update(kwargs)
+        return original(**kwargs)
+
+    monkeypatch.setattr(tiny_loaded.model, "generate", spy)
+    recognize(tiny_loaded, example_lines[0], max_new_tokens=2, mode="small")
+    assert seen["suppress_tokens"] == [tiny_loaded.processor.image_token_id]
