@@ -30,7 +30,7 @@ class ModelCache:
                 return self._models[key]
             while len(self._models) >= self.max_models:
                 self._models.popitem(last=False)
-                _release_memory()
+                release_gpu_memory()
             loaded = load_model(key[0], adapter=key[1], device=device, dtype=dtype)
             self._models[key] = loaded
             return loaded
@@ -38,10 +38,11 @@ class ModelCache:
     def clear(self) -> None:
         with self._lock:
             self._models.clear()
-            _release_memory()
+            release_gpu_memory()
 
 
-def _release_memory() -> None:
+def release_gpu_memory() -> None:
+    """Hand freed tensors' memory back to the GPU (after dropping a model or after an out-of-memory error)."""
     import torch
 
     gc.collect()

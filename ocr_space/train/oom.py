@@ -42,13 +42,3 @@ def oom_message(config, mode: str) -> str:
     fixes.append("unload other models from the GPU")
     return ("The GPU ran out of memory while training (CUDA out of memory). Fixes: " + "; ".join(fixes)
             + ". The app is still running; the last checkpoint, if any, is kept and the run can be resumed.")
-
-
-def release_gpu_memory() -> None:
-    import gc
-
-    import torch
-
-    gc.collect()
-    if torch.cuda.is_available():
-        torch.cuda.empty_cache()

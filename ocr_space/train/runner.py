@@ -19,7 +19,8 @@ from typing import Any, Callable
 from ocr_space.config import runs_root
 from ocr_space.errors import ConfigError, OcrSpaceError
 from ocr_space.train.job import TrainResult, run_training
-from ocr_space.train.oom import TrainingOutOfMemory, is_out_of_memory, oom_message, release_gpu_memory
+from ocr_space.models.cache import release_gpu_memory
+from ocr_space.train.oom import TrainingOutOfMemory, is_out_of_memory, oom_message
 from ocr_space.train.recipe import TrainConfig
 from ocr_space.train.run_dir import ACTIVE_STATES, RunDir, process_identity
 
