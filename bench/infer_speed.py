@@ -4,6 +4,12 @@
     python bench/infer_speed.py --cpu-full --json out.json      # this CPU, full size (slow: minutes)
     python bench/infer_speed.py --tiny --json /tmp/smoke.json   # CPU smoke run on the tiny model (seconds)
 
+--adapter-batch N also times generation with a LoRA adapter (r=16 on the
+reference's targets, routed experts included) at batch N, twice: with PEFT's
+own expert path, which rebuilds every expert weight (W + BA) at each forward,
+i.e. for every new token, and with ocr-space's factored experts
+(ocr_space.models.expert_lora), which load_model uses for adapters.
+
 Random weights decide when EOS comes, so every run generates exactly
 --new-tokens tokens (min_new_tokens holds EOS back) to make runs comparable; lines/s and
 new tokens/s are reported for each batch size. Prints a table last.
@@ -63,6 +69,28 @@ def time_batches(loaded, images, batch_size: int, new_tokens: int, mode: str) ->
             "mean_new_tokens": tokens / len(images)}
 
 
+def adapter_runs(loaded, images, batch_size: int, new_tokens: int, mode: str) -> list[dict]:
+    """The same generation with a LoRA adapter: PEFT's rebuilt expert weights, then the factored experts."""
+    import dataclasses
+
+    from peft import get_peft_model
+
+    from ocr_space.models.expert_lora import use_factored_expert_lora
+    from ocr_space.models.lora import LoraSettings, lora_config
+
+    model = get_peft_model(loaded.model, lora_config(loaded.family, LoraSettings(r=16, alpha=16)))
+    for name, param in model.named_parameters():
+        if "lora_B" in name:  # a trained adapter is not zero; the timing does not depend on the values
+            param.data.normal_(0, 1e-3)
+    model.eval()
+    adapted = dataclasses.replace(loaded, model=model)
+    runs = [dict(time_batches(adapted, images, batch_size, new_tokens, mode), adapter="lora, peft experts")]
+    if not use_factored_expert_lora(model):
+        raise RuntimeError("the factored experts did not switch on for this model")
+    runs.append(dict(time_batches(adapted, images, batch_size, new_tokens, mode), adapter="lora, factored"))
+    return runs
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     group = parser.add_mutually_exclusive_group()
@@ -72,6 +100,7 @@ def main() -> None:
     parser.add_argument("--batch-sizes", default="1,8,32")
     parser.add_argument("--new-tokens", type=int, default=32)
     parser.add_argument("--mode", default="small")
+    parser.add_argument("--adapter-batch", type=int, default=0, help="also time generation with a LoRA adapter")
     parser.add_argument("--json")
     args = parser.parse_args()
 
@@ -82,14 +111,17 @@ def main() -> None:
     images = [row["image"] for row in synthetic_samples("lines", args.lines)]
     runs = [time_batches(loaded, images, int(size), args.new_tokens, args.mode)
             for size in args.batch_sizes.split(",")]
+    if args.adapter_batch:
+        runs += adapter_runs(loaded, images, args.adapter_batch, args.new_tokens, args.mode)
+    plain = [run for run in runs if "adapter" not in run]
     report = {"kind": kind, "mode": args.mode, "new_tokens": args.new_tokens, "env": environment(), "runs": runs,
-              "speedup_batched": runs[-1]["lines_per_s"] / runs[0]["lines_per_s"]}
+              "speedup_batched": plain[-1]["lines_per_s"] / plain[0]["lines_per_s"]}
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2, default=str))
-    print(f"{'model':6} {'batch':>5} {'lines':>5} {'s/line':>8} {'lines/s':>8} {'tokens/s':>9}")
+    print(f"{'model':6} {'adapter':16} {'batch':>5} {'lines':>5} {'s/line':>8} {'lines/s':>8} {'tokens/s':>9}")
     for run in runs:
-        print(f"{kind:6} {run['batch_size']:5d} {run['lines']:5d} {run['seconds_per_line']:8.3f} "
-              f"{run['lines_per_s']:8.2f} {run['new_tokens_per_s']:9.1f}")
+        print(f"{kind:6} {run.get('adapter', '-'):16} {run['batch_size']:5d} {run['lines']:5d} "
+              f"{run['seconds_per_line']:8.3f} {run['lines_per_s']:8.2f} {run['new_tokens_per_s']:9.1f}")
     print(f"speedup_batched: {report['speedup_batched']:.2f}")
 
 

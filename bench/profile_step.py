@@ -11,6 +11,7 @@ bench/train_speed.py measures the real training entry points.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import statistics
 import sys
@@ -24,7 +25,7 @@ import torch  # noqa: E402
 from bench.common import environment, synthetic_samples  # noqa: E402
 
 
-def make_batches(processor, family, rows, batch: int, mode: str):
+def make_batches(processor, family, rows, batch: int, mode: str, answer_window: bool = False):
     """Processor on prompt + answer per sample; labels mask everything but the answer (timing-grade collation)."""
     kwargs = family.mode(mode).processor_kwargs(processor)
     tokenizer = processor.tokenizer
@@ -39,6 +40,10 @@ def make_batches(processor, family, rows, batch: int, mode: str):
         labels[enc["attention_mask"] == 0] = -100
         labels[enc["input_ids"] == processor.image_token_id] = -100
         enc["labels"] = labels
+        if answer_window:
+            from ocr_space.train.collators import answer_window as window
+
+            enc.update(window(labels))
         batches.append(enc)
     return batches
 
@@ -47,7 +52,7 @@ def run(args) -> dict:
     from peft import get_peft_model
 
     from bench.common import full_size_model
-    from ocr_space.models.lora import LoraSettings, lora_config
+    from ocr_space.models.lora import LoraSettings, adapter_input_casts_skipped, lora_config
     from ocr_space.models.registry import get_family
 
     device = "cuda" if torch.cuda.is_available() and not args.tiny else "cpu"
@@ -70,6 +75,10 @@ def run(args) -> dict:
         print(f"built model in {time.perf_counter() - started:.1f} s", flush=True)
     model.requires_grad_(False)
     model = get_peft_model(model, lora_config(family, LoraSettings(r=16, alpha=16, experts=not args.no_expert_lora)))
+    if args.factored_experts:
+        from ocr_space.models.expert_lora import use_factored_expert_lora
+
+        print("factored experts:", use_factored_expert_lora(model), flush=True)
     if args.grad_ckpt:
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
         model.enable_input_require_grads()
@@ -77,8 +86,9 @@ def run(args) -> dict:
     trainable = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(trainable, lr=2e-4, weight_decay=0.001, fused=device == "cuda")
     rows = synthetic_samples(args.shape, args.batch * (args.steps + 1))
-    batches = make_batches(processor, family, rows, args.batch, args.mode)
+    batches = make_batches(processor, family, rows, args.batch, args.mode, args.answer_window)
     tokens = batches[0]["input_ids"].shape[1]
+    casts_skipped = (lambda: adapter_input_casts_skipped(model)) if args.skip_casts else contextlib.nullcontext
     autocast = torch.autocast(device_type=device, dtype=dtype, enabled=device == "cuda" and dtype != torch.float32)
 
     def step(batch):
@@ -86,7 +96,7 @@ def run(args) -> dict:
         for key in ("pixel_values", "pixel_values_local"):
             if key in batch:
                 batch[key] = batch[key].to(dtype)
-        with autocast:
+        with autocast, casts_skipped():
             loss = model(**batch).loss
         loss.backward()
         optimizer.step()
@@ -146,12 +156,18 @@ def main() -> None:
     parser.add_argument("--dtype", default="bf16", choices=["bf16", "fp16", "fp32"])
     parser.add_argument("--grad-ckpt", action="store_true")
     parser.add_argument("--no-expert-lora", action="store_true")
+    parser.add_argument("--factored-experts", action="store_true", help="expert LoRA from its factors (train() default)")
+    parser.add_argument("--answer-window", action="store_true", help="logits only for the answer (train() default)")
+    parser.add_argument("--skip-casts", action="store_true", help="no PEFT input casts under autocast (train() default)")
+    parser.add_argument("--ours", action="store_true", help="all three of the above")
     parser.add_argument("--experts-impl", default=None, help="transformers experts implementation (eager, grouped_mm)")
     parser.add_argument("--cap-gib", type=float, default=0, help="per-process GPU memory cap (15 = a T4)")
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--tiny", action="store_true", help="CPU smoke run on the tiny model")
     parser.add_argument("--json", help="write the result here")
     args = parser.parse_args()
+    if args.ours:
+        args.factored_experts = args.answer_window = args.skip_casts = True
     result = run(args)
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2, default=str))

@@ -6,6 +6,8 @@ Variants (each in its own process, so each peak-memory number is its own):
   b      ocr_space.train.train() with its defaults (the quick preset)
   b-fast the same with the "fast" preset (32 samples per step, for GPUs of 40 GB and more)
   *-t4   the same in fp16 under a 15 GiB per-process memory cap (what a T4 offers)
+  b-t4-nockpt     b-t4 without gradient checkpointing (does it fit?)
+  b-peft-experts  b with PEFT's own routed-expert LoRA (rebuilt weights) instead of the factored one
 
     python bench/train_speed.py --json results.json            # on a GPU (full-size DeepSeek-OCR-2)
     python bench/train_speed.py --tiny --json /tmp/smoke.json  # CPU smoke run on the tiny model
@@ -38,6 +40,9 @@ VARIANTS = {
     "b-fast": {"kind": "ocr_space", "dtype": "bf16", "preset": "fast"},
     "b-t4-decoder": {"kind": "ocr_space", "dtype": "fp16", "cap_gib": T4_CAP_GIB,
                      "overrides": {"gradient_checkpointing": "decoder"}},
+    "b-t4-nockpt": {"kind": "ocr_space", "dtype": "fp16", "cap_gib": T4_CAP_GIB,
+                    "overrides": {"gradient_checkpointing": "off"}},
+    "b-peft-experts": {"kind": "ocr_space", "dtype": "bf16", "overrides": {"factored_experts": False}},
 }
 
 
@@ -141,11 +146,13 @@ def run_ocr_space(model_dir: str, shape: str, steps: int, dtype: str, tiny: bool
                     save_steps=10_000, precision=dtype if not tiny else "fp32", **(overrides or {}))
     stamps: list[float] = []
     result = train(config, on_event=lambda event: stamps.append(time.perf_counter()))
-    status = RunDir(config.out).read_status()  # what the run resolved: optimizer, checkpointing
+    status = RunDir(config.out).read_status()  # what the run resolved: optimizer, checkpointing, memory plan
     return {"step_times": [b - a for a, b in zip(stamps, stamps[1:])],
             "samples_per_step": config.batch_size * config.grad_accum,
             "mode": config.mode or get_family("deepseek-ocr-2").training_mode, "optim": status.get("optim"),
-            "batch_size": config.batch_size, "grad_accum": config.grad_accum, "preset": preset_name,
+            "batch_size": status.get("batch_size", config.batch_size),
+            "grad_accum": status.get("grad_accum", config.grad_accum), "preset": preset_name,
+            "memory_probe": status.get("memory_probe"),
             "gradient_checkpointing": status.get("gradient_checkpointing"), "backend": result.backend}
 
 

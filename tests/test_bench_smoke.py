@@ -5,27 +5,33 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_infer_speed_tiny_writes_json(tmp_path):
     out = tmp_path / "infer.json"
     done = subprocess.run([sys.executable, "bench/infer_speed.py", "--tiny", "--lines", "4", "--batch-sizes", "1,4",
-                           "--new-tokens", "4", "--json", str(out)], cwd=ROOT, capture_output=True, text=True,
+                           "--new-tokens", "4", "--adapter-batch", "4", "--json", str(out)], cwd=ROOT, capture_output=True, text=True,
                           timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     report = json.loads(out.read_text())
-    assert [run["batch_size"] for run in report["runs"]] == [1, 4]
+    assert [(run["batch_size"], run.get("adapter")) for run in report["runs"]] == [
+        (1, None), (4, None), (4, "lora, peft experts"), (4, "lora, factored")]
     assert all(run["mean_new_tokens"] == 4 for run in report["runs"])
     assert "speedup_batched:" in done.stdout
 
 
-def test_profile_step_tiny_runs(tmp_path):
+@pytest.mark.parametrize("flags", [[], ["--ours"]])
+def test_profile_step_tiny_runs(tmp_path, flags):
     out = tmp_path / "profile.json"
     done = subprocess.run([sys.executable, "bench/profile_step.py", "--tiny", "--steps", "2", "--batch", "2",
-                           "--json", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=300)
+                           "--json", str(out), *flags], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert json.loads(out.read_text())["trainable_params"] > 0
+    result = json.loads(out.read_text())
+    assert result["trainable_params"] > 0
+    assert result["config"]["factored_experts"] == bool(flags)
 
 
 def test_train_speed_tiny_runs_reference_and_ocr_space_variants(tmp_path):

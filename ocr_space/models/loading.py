@@ -185,6 +185,10 @@ def attach_adapter(model, adapter: str, base: str | None = None):
     if missing:
         raise ModelLoadError(mismatch or f"Adapter {adapter} does not fit this model (was it trained on another "
                                          f"base?): {missing[0][:300]}")
+    from ocr_space.models.expert_lora import use_factored_expert_lora
+
+    # generation would otherwise rebuild every expert weight (W + BA) for each new token
+    use_factored_expert_lora(peft_model)
     return peft_model
 
 

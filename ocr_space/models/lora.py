@@ -11,6 +11,7 @@ pair on the fused gate_up tensor and on down.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from ocr_space.models.registry import ModelFamily
@@ -58,3 +59,28 @@ def count_parameters(model) -> tuple[int, int]:
         if param.requires_grad:
             trainable += param.numel()
     return total, trainable
+
+
+@contextmanager
+def adapter_input_casts_skipped(model):
+    """While inside, PEFT does not cast each adapted layer's input to the adapter dtype; for autocast training.
+
+    PEFT keeps adapters in fp32 on a bf16/fp16 model and casts each input to
+    fp32 before the adapter's matmul; autocast then casts it straight back to
+    bf16 for that matmul. Under autocast that is two activation-sized copies
+    per adapted layer per forward (and their backward) that change no number;
+    at full size 250-odd adapted layers make it ~1,000 extra kernel launches
+    per step. Without autocast the cast is needed (fp32 adapter, bf16 input),
+    so generation after training gets it back when the block ends.
+    """
+    from peft.tuners.lora import LoraLayer
+
+    layers = [module for module in model.modules() if isinstance(module, LoraLayer)]
+    before = [getattr(layer, "cast_input_dtype_enabled", True) for layer in layers]
+    for layer in layers:
+        layer.cast_input_dtype_enabled = False
+    try:
+        yield len(layers)
+    finally:
+        for layer, enabled in zip(layers, before):
+            layer.cast_input_dtype_enabled = enabled

@@ -46,6 +46,10 @@ class OcrCollator:
     prompt: str
     processor_kwargs: dict = field(default_factory=dict)
     max_length: int = 2048
+    #: compute logits only from the position before the first answer token on (``logits_to_keep``), with
+    #: labels cut to the same window: a text line supervises ~20 of ~175 positions, and the vocabulary
+    #: projection of the other ~155 (129,280 logits each, kept for the backward) is pure waste
+    answer_logits_only: bool = False
     truncated: int = 0
 
     def encode(self, image, text: str) -> dict:
@@ -86,24 +90,45 @@ class OcrCollator:
             labels[row, :size] = torch.tensor(sample["labels"])
             attention_mask[row, :size] = 1
         batch = {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
+        if self.answer_logits_only:
+            batch.update(answer_window(labels))
         # an untiled image has no local tiles at all, so a key may be missing from some samples
         keys = dict.fromkeys(key for sample in samples for key in sample["vision"])
         for key in keys:
-            batch[key] = torch.cat([sample["vision"][key] for sample in samples if key in sample["vision"]], dim=0)
+            values = [sample["vision"][key] for sample in samples if key in sample["vision"]]
+            # per-image lists (v1's num_local_patches, patches_grid) join as lists, tensors along the batch
+            batch[key] = sum(values, []) if isinstance(values[0], list) else torch.cat(values, dim=0)
         return batch
+
+
+def answer_window(labels: torch.Tensor) -> dict:
+    """``labels`` and ``logits_to_keep`` for the last positions that matter to the loss.
+
+    The causal-LM loss pairs the logit at position i with the label at i + 1,
+    so the window starts one position before the earliest answer token of the
+    batch; with right padding every row's answer lies inside it.
+    """
+    supervised = (labels != IGNORE_INDEX).any(dim=0).nonzero()
+    if supervised.numel() == 0:
+        return {}
+    keep = labels.shape[1] - max(int(supervised[0]) - 1, 0)
+    return {"labels": labels[:, -keep:].contiguous(), "logits_to_keep": keep}
 
 
 #: family name -> collator class; a family whose processor batches differently registers its own here
 COLLATORS: dict[str, Callable[..., OcrCollator]] = {"deepseek-ocr-2": OcrCollator}
 
 
-def collator_for(family: ModelFamily, processor, mode: str | None = None, max_length: int = 2048) -> OcrCollator:
+def collator_for(family: ModelFamily, processor, mode: str | None = None, max_length: int = 2048,
+                 answer_logits_only: bool = False) -> OcrCollator:
     """The family's collator with its OCR prompt and the resolution mode's processor settings.
 
     ``mode=None`` means the family's training mode (``small`` for DeepSeek-OCR-2:
-    one 768-px view, no tiles, which suits text lines).
+    one 768-px view, no tiles, which suits text lines). ``answer_logits_only``:
+    see :attr:`OcrCollator.answer_logits_only` (the same loss, less memory).
     """
     mode_name = mode or family.training_mode or family.default_mode
     collator_class = COLLATORS.get(family.name, OcrCollator)
     return collator_class(processor=processor, prompt=family.ocr_prompt,
-                          processor_kwargs=family.mode(mode_name).processor_kwargs(processor), max_length=max_length)
+                          processor_kwargs=family.mode(mode_name).processor_kwargs(processor), max_length=max_length,
+                          answer_logits_only=answer_logits_only)

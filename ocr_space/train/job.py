@@ -7,6 +7,7 @@ the CLI only ever read files.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from dataclasses import asdict, dataclass
@@ -16,6 +17,7 @@ from typing import Any, Callable
 from ocr_space.errors import ConfigError
 from ocr_space.models.devices import dtype_name, pick_device, pick_dtype
 from ocr_space.models.loading import LoadedModel
+from ocr_space.models.lora import adapter_input_casts_skipped
 from ocr_space.train.oom import TrainingOutOfMemory, is_out_of_memory, oom_message
 from ocr_space.train.recipe import TrainConfig
 from ocr_space.train.run_dir import RunDir
@@ -116,12 +118,13 @@ def run_training(config: TrainConfig, run: RunDir, cancel: threading.Event, resu
     device = pick_device(config.device)
     precision = resolve_precision(config, device)
     optim = resolve_optimizer(config, device)
-    checkpointing = resolve_checkpointing(config, device)
-    config = config.replace(gradient_checkpointing=checkpointing)
+    probing = _probes_memory(config, device)
+    if not probing:
+        config = config.replace(gradient_checkpointing=resolve_checkpointing(config, device))
     data = open_training_data(config.data, config.max_train_samples)
     run.update_status(state="loading", message=f"loading {config.model}", device=device,
                       dtype=dtype_name(precision.dtype), optim=optim, train_rows=data.train.num_rows,
-                      gradient_checkpointing=checkpointing)
+                      gradient_checkpointing=config.gradient_checkpointing)
     if device.startswith("cuda"):
         _free_ui_models()
     loaded, backend, note = _load_for_training(config, device, precision)
@@ -131,12 +134,51 @@ def run_training(config: TrainConfig, run: RunDir, cancel: threading.Event, resu
     loaded.family.mode(mode)  # unknown mode -> a clear error before any work
 
     try:
+        if probing:
+            config = _fit_to_memory(config, run, loaded, data.train, mode, precision, device)
         return _measure_train_save(config, run, loaded, data, mode, precision, optim, cancel, resume, on_event,
                                    backend)
     except Exception as exc:
         if is_out_of_memory(exc):
             raise TrainingOutOfMemory(oom_message(config, mode)) from exc
         raise
+
+
+def _probes_memory(config: TrainConfig, device: str) -> bool:
+    """Probe on CUDA when asked, except for 'decoder' checkpointing and 4-bit loading (sized for small cards)."""
+    return (config.fit_to_memory and device.startswith("cuda") and config.gradient_checkpointing != "decoder"
+            and not config.load_in_4bit)
+
+
+def _fit_to_memory(config: TrainConfig, run: RunDir, loaded: LoadedModel, train_rows, mode: str,
+                   precision: Precision, device: str) -> TrainConfig:
+    """The first settings on the memory ladder whose heaviest batch fits (see ocr_space.train.memory_fit)."""
+    import torch
+
+    from ocr_space.train.collators import collator_for
+    from ocr_space.train.memory_fit import cuda_probe, fit_to_memory, heaviest_rows, ladder, optimizer_state_bytes
+
+    run.update_status(state="probing", message="trying the heaviest batch to fit this GPU's memory")
+    rows = heaviest_rows(train_rows, config.batch_size)
+    collate = collator_for(loaded.family, loaded.processor, mode=mode, max_length=config.max_length,
+                           answer_logits_only=True)
+    autocast = precision.dtype if (precision.fp16 or precision.bf16) else None
+    index = torch.device(device).index or 0
+    budget = torch.cuda.get_device_properties(index).total_memory * torch.cuda.get_per_process_memory_fraction(index)
+    result = fit_to_memory(ladder(config.batch_size, config.grad_accum, config.gradient_checkpointing),
+                           cuda_probe(loaded.model, collate, rows, device, autocast), budget,
+                           reserve_bytes=optimizer_state_bytes(loaded.model))
+    run.update_status(memory_probe=result.attempts)
+    if result.plan is None:
+        raise torch.cuda.OutOfMemoryError("even a micro-batch of 1 does not fit (memory probe)")
+    plan = result.plan
+    if (plan.batch_size, plan.grad_accum) != (config.batch_size, config.grad_accum):
+        log.warning("batch %d x %d does not fit this GPU; training %s (same effective batch)", config.batch_size,
+                    config.grad_accum, plan.describe())
+    run.update_status(gradient_checkpointing=plan.gradient_checkpointing, batch_size=plan.batch_size,
+                      grad_accum=plan.grad_accum, message=f"memory probe: {plan.describe()}")
+    return config.replace(batch_size=plan.batch_size, grad_accum=plan.grad_accum,
+                          gradient_checkpointing=plan.gradient_checkpointing)
 
 
 def _measure_train_save(config: TrainConfig, run: RunDir, loaded: LoadedModel, data, mode: str,
@@ -160,7 +202,9 @@ def _measure_train_save(config: TrainConfig, run: RunDir, loaded: LoadedModel, d
         done_steps = int(checkpoint.name.split("-")[1]) if checkpoint else 0
         run.drop_events_after(done_steps)
         log.info("resuming from %s", checkpoint or "the start (no checkpoint was written)")
-    trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+    mixed_precision = precision.fp16 or precision.bf16  # the Trainer autocasts: PEFT's input casts are moot
+    with adapter_input_casts_skipped(loaded.model) if mixed_precision else contextlib.nullcontext():
+        trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     step, max_steps = trainer.state.global_step, trainer.state.max_steps
 
     if cancel_callback.stopped_at is not None and step < max_steps:
@@ -270,6 +314,10 @@ def _with_lora(model, config: TrainConfig, family):
         model = get_peft_model(model, lora)
     except ValueError as exc:  # e.g. a train_modules name that matches nothing
         raise ConfigError(f"train_modules / LoRA targets do not fit this model: {exc}") from exc
+    if config.factored_experts:
+        from ocr_space.models.expert_lora import use_factored_expert_lora
+
+        use_factored_expert_lora(model)
     for param in model.parameters():
         # fp16 mixed precision keeps fp32 master copies of what trains (GradScaler refuses fp16 gradients)
         if param.requires_grad and param.dtype != torch.float32:
@@ -321,7 +369,8 @@ def _build_trainer(config: TrainConfig, run: RunDir, loaded: LoadedModel, train_
         model=loaded.model,
         args=args,
         train_dataset=train_rows,
-        data_collator=collator_for(loaded.family, loaded.processor, mode=mode, max_length=config.max_length),
+        data_collator=collator_for(loaded.family, loaded.processor, mode=mode, max_length=config.max_length,
+                                   answer_logits_only=True),
         processing_class=loaded.processor,
         callbacks=[EventLogCallback(run, config.batch_size * config.grad_accum, on_event), cancel_callback]
         + ([DecoderOnlyCheckpointing()] if config.gradient_checkpointing == "decoder" else []),

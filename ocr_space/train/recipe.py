@@ -22,8 +22,8 @@ OPTIMIZERS = ("auto", "adamw_torch", "adamw_8bit", "paged_adamw_8bit", "adafacto
 PRECISIONS = ("auto", "fp32", "fp16", "bf16")
 BACKENDS = ("auto", "peft", "unsloth")
 CHECKPOINTING = ("auto", "on", "decoder", "off")
-#: below this much GPU memory (T4 16 GB, L4 24 GB, A10 24 GB) "auto" checkpoints activations; above, the
-#: default micro-batch fits without (measured: 20 GiB peak at 8 text lines, bf16, full size; bench/RESULTS.md)
+#: when the memory probe is off (fit_to_memory false, 4-bit): below this much GPU memory "auto" checkpoints
+#: activations; above, the default micro-batch fits without (8 pages peak at 47 GiB in bf16; bench/RESULTS.md)
 CHECKPOINTING_BELOW_GIB = 40.0
 
 
@@ -60,6 +60,9 @@ class TrainConfig:
     lora_dropout: float = 0.0
     #: adapt the routed MoE experts too (the reference's reach); needs lora_dropout 0
     lora_experts: bool = True
+    #: compute the routed experts' LoRA from its factors (ocr_space.models.expert_lora) instead of PEFT's
+    #: rebuilt expert weights: the same numbers, without 4.8 GB of rebuilt weights per forward at full size
+    factored_experts: bool = True
     #: modules trained in full and saved with the adapter (PEFT modules_to_save), e.g. ["lm_head"]
     train_modules: list[str] = field(default_factory=list)
     #: resolution mode; empty = the family's training mode (DeepSeek-OCR-2: small, no tiles)
@@ -69,9 +72,12 @@ class TrainConfig:
     #: use at most this many training rows (0 = all)
     max_train_samples: int = 0
     #: recompute activations in the backward pass to save memory (on: every layer; decoder: the language
-    #: model's layers only): auto = checkpoint where the GPU has under CHECKPOINTING_BELOW_GIB for this process
-    #: (a T4), off where it only costs time
+    #: model's layers only). auto on CUDA = off unless the memory probe (fit_to_memory) finds that the heaviest
+    #: batch does not fit; without the probe, on where the GPU has under CHECKPOINTING_BELOW_GIB for this process
     gradient_checkpointing: str = "auto"
+    #: on CUDA, run the heaviest batch once before training and, if it does not fit, switch checkpointing on
+    #: (when auto) and then halve batch_size / double grad_accum until it does (ocr_space.train.memory_fit)
+    fit_to_memory: bool = True
     #: QLoRA: 4-bit NF4 base weights (CUDA + bitsandbytes only)
     load_in_4bit: bool = False
     #: auto = bf16 on GPUs with compute capability >= 8, fp16 on older GPUs (T4), fp32 on CPU
@@ -116,7 +122,7 @@ class TrainConfig:
         if isinstance(self.gradient_checkpointing, bool):  # YAML true/false and older configs
             self.gradient_checkpointing = "on" if self.gradient_checkpointing else "off"
         _require_choice(self, "gradient_checkpointing", CHECKPOINTING)
-        for name in ("lora_experts", "load_in_4bit"):
+        for name in ("lora_experts", "load_in_4bit", "factored_experts", "fit_to_memory"):
             _require(isinstance(getattr(self, name), bool), name, "must be true or false")
         _require(isinstance(self.device, str) and bool(self.device), "device", "must be auto, cpu or cuda[:N]")
         return self

@@ -102,3 +102,47 @@ def test_the_family_training_mode_is_used_by_default(tiny_loaded):
     assert tiny_loaded.family.training_mode == "small"
     assert collate.processor_kwargs == tiny_loaded.family.mode("small").processor_kwargs(tiny_loaded.processor)
     assert collate.prompt == tiny_loaded.family.ocr_prompt
+
+
+def test_answer_window_gives_the_same_loss_and_gradients_with_a_fraction_of_the_logits(tiny_loaded, line_image):
+    from peft import get_peft_model
+
+    from ocr_space.models.lora import LoraSettings, lora_config
+
+    rows = [{"image": line_image, "text": "你好，世界"}, {"image": line_image, "text": "一"}]
+    full = collator_for(tiny_loaded.family, tiny_loaded.processor, mode="small")(rows)
+    window = collator_for(tiny_loaded.family, tiny_loaded.processor, mode="small", answer_logits_only=True)(rows)
+    first_answer = int((full["labels"] != IGNORE_INDEX).any(dim=0).nonzero()[0])
+    keep = full["labels"].shape[1] - first_answer + 1
+    assert window["logits_to_keep"] == keep and keep < full["labels"].shape[1] // 2
+    assert torch.equal(window["labels"], full["labels"][:, -keep:])
+    assert int((window["labels"] != IGNORE_INDEX).sum()) == int((full["labels"] != IGNORE_INDEX).sum())
+
+    import copy
+
+    model = get_peft_model(copy.deepcopy(tiny_loaded.model), lora_config(tiny_loaded.family, LoraSettings()))
+    results = []
+    for batch in (full, window):
+        model.zero_grad(set_to_none=True)
+        output = model(**batch)
+        output.loss.backward()
+        grads = {n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None}
+        results.append((output.loss.detach(), output.logits.shape[1], grads))
+    (loss_full, positions_full, grads_full), (loss_window, positions_window, grads_window) = results
+    assert (positions_full, positions_window) == (full["labels"].shape[1], keep)
+    torch.testing.assert_close(loss_window, loss_full)
+    assert grads_full.keys() == grads_window.keys() and grads_full
+    for name in grads_full:
+        torch.testing.assert_close(grads_window[name], grads_full[name], rtol=1e-4, atol=1e-6, msg=name)
+
+
+def test_v1_batches_join_its_per_image_lists(tiny_v1_dir, line_image):
+    """DeepSeek-OCR v1's processor returns num_local_patches / patches_grid as lists, one entry per image."""
+    from ocr_space.models import load_model
+
+    loaded = load_model(str(tiny_v1_dir), device="cpu")
+    batch = collator_for(loaded.family, loaded.processor)([{"image": line_image, "text": "一"},
+                                                           {"image": line_image, "text": "二三"}])
+    assert batch["num_local_patches"] == [0, 0] and len(batch["patches_grid"]) == 2
+    with torch.no_grad():
+        assert torch.isfinite(loaded.model(**batch).loss)
