@@ -128,6 +128,10 @@ def run_training(config: TrainConfig, run: RunDir, cancel: threading.Event, resu
     if device.startswith("cuda"):
         _free_ui_models()
     loaded, backend, note = _load_for_training(config, device, precision)
+    if probing and backend != "peft":  # Unsloth sets up its own checkpointing; the probe would mis-measure it
+        probing = False
+        config = config.replace(gradient_checkpointing=resolve_checkpointing(config, device))
+        run.update_status(gradient_checkpointing=config.gradient_checkpointing)
     run.update_status(backend=backend, backend_note=note)
     log.info("training path: %s (%s)", backend, note)
     mode = config.mode or loaded.family.training_mode or loaded.family.default_mode
@@ -263,7 +267,9 @@ def _load_for_training(config: TrainConfig, device: str, precision: Precision) -
         usable, note = unsloth_support(family, device)
         if usable:
             try:
-                model = load_with_unsloth(config, family, precision.dtype)
+                # Unsloth's own checkpointing is chosen at load time, before any memory probe could run
+                model = load_with_unsloth(config.replace(gradient_checkpointing=resolve_checkpointing(config, device)),
+                                          family, precision.dtype)
                 processor = _processor(config.model)
                 return (LoadedModel(model=model, processor=processor, family=family, source=config.model,
                                     adapter=None, device=device, dtype=precision.dtype), "unsloth", note)

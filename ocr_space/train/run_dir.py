@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 #: states a run passes through; the last three are final
-ACTIVE_STATES = ("queued", "loading", "evaluating", "training", "saving")
+ACTIVE_STATES = ("queued", "loading", "probing", "evaluating", "training", "saving")
 FINAL_STATES = ("done", "cancelled", "failed")
 
 # status.json is read-modified-written by the job thread and by cancel() from a UI thread

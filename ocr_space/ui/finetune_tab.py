@@ -16,6 +16,7 @@ import pandas as pd
 from ocr_space.config import default_model, runs_root
 from ocr_space.train import RUNNER, PRESETS, RunDir, TrainConfig, list_runs, preset
 from ocr_space.train.recipe import equivalent_command
+from ocr_space.train.run_dir import ACTIVE_STATES
 from ocr_space.ui.errors import shows_errors
 from ocr_space.ui.strings import t
 
@@ -70,7 +71,7 @@ def cancel_training(run_dir: str) -> str:
         return t("finetune.cancel_sent")
     run = RunDir(run_dir)
     status = run.read_status() if run_dir else {}
-    if status.get("state") in ("queued", "loading", "evaluating", "training", "saving") and not status.get("stale"):
+    if status.get("state") in ACTIVE_STATES and not status.get("stale"):
         run.cancel_file.touch()  # the other process's CancelCallback sees it at the next step
         return t("finetune.cancel_sent")
     return t("finetune.nothing_to_cancel")
