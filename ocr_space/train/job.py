@@ -127,6 +127,11 @@ def run_training(config: TrainConfig, run: RunDir, cancel: threading.Event, resu
                       gradient_checkpointing=config.gradient_checkpointing)
     if device.startswith("cuda"):
         _free_ui_models()
+    from transformers import set_seed
+
+    # the LoRA layers are initialised here, before the Trainer seeds anything: without this a run's start
+    # (and so its result) would depend on whatever used the global RNG before it in this process
+    set_seed(config.seed)
     loaded, backend, note = _load_for_training(config, device, precision)
     if probing and backend != "peft":  # Unsloth sets up its own checkpointing; the probe would mis-measure it
         probing = False
