@@ -28,6 +28,15 @@ def _inputs(loaded, image):
     return collate([{"image": image, "text": "abc 123"}, {"image": image, "text": "x"}])
 
 
+@pytest.fixture
+def adapted(tiny_model_dir, example_lines):
+    """(PEFT model with non-zero expert LoRA, one training batch) on the tiny DeepSeek-OCR-2."""
+    from PIL import Image
+
+    model, loaded = _peft_model(tiny_model_dir)
+    return model, _inputs(loaded, Image.open(example_lines[0]))
+
+
 def _forward_backward(model, batch):
     model.zero_grad(set_to_none=True)
     output = model(**batch)
@@ -59,13 +68,11 @@ def test_factored_experts_match_peft_outputs_and_gradients(request, family_fixtu
         torch.testing.assert_close(grads_ours[name], grads_peft[name], rtol=1e-4, atol=1e-6, msg=name)
 
 
-def test_factored_experts_never_rebuild_the_expert_weights(tiny_model_dir, example_lines, monkeypatch):
+def test_factored_experts_never_rebuild_the_expert_weights(adapted, monkeypatch):
     """The point of the change: PEFT's W + s*lhs@rhs rebuild must not run during a factored forward."""
     from peft.tuners.lora import layer
-    from PIL import Image
 
-    model, loaded = _peft_model(tiny_model_dir)
-    batch = _inputs(loaded, Image.open(example_lines[0]))
+    model, batch = adapted
     rebuilds = []
     original = layer._LoraFactorsProxy.forward
     monkeypatch.setattr(layer._LoraFactorsProxy, "forward", lambda self, W: rebuilds.append(1) or original(self, W))
@@ -78,20 +85,17 @@ def test_factored_experts_never_rebuild_the_expert_weights(tiny_model_dir, examp
     assert rebuilds == []
 
 
-def test_merged_or_disabled_adapters_use_the_plain_weights(tiny_model_dir, example_lines):
-    from PIL import Image
-
-    model, loaded = _peft_model(tiny_model_dir)
-    batch = _inputs(loaded, Image.open(example_lines[0]))
+def test_merged_or_disabled_adapters_use_the_plain_weights(adapted):
+    model, batch = adapted
     use_factored_expert_lora(model)
     with torch.no_grad():
-        adapted = model(**batch).logits
+        with_adapter = model(**batch).logits
         with model.disable_adapter():
             disabled = model(**batch).logits
         merged = model.merge_and_unload()
         merged_logits = merged(**batch).logits
-    assert not torch.allclose(adapted, disabled, atol=1e-4), "the adapter should change the output"
-    torch.testing.assert_close(merged_logits, adapted, rtol=1e-4, atol=1e-5)
+    assert not torch.allclose(with_adapter, disabled, atol=1e-4), "the adapter should change the output"
+    torch.testing.assert_close(merged_logits, with_adapter, rtol=1e-4, atol=1e-5)
 
 
 def test_models_without_grouped_mm_are_left_alone(tiny_model_dir):
@@ -101,11 +105,8 @@ def test_models_without_grouped_mm_are_left_alone(tiny_model_dir):
     assert loaded.model.config._experts_implementation == "eager"
 
 
-def test_generation_caches_the_factors_and_notices_changed_weights(tiny_model_dir, example_lines):
-    from PIL import Image
-
-    model, loaded = _peft_model(tiny_model_dir)
-    batch = _inputs(loaded, Image.open(example_lines[0]))
+def test_generation_caches_the_factors_and_notices_changed_weights(adapted):
+    model, batch = adapted
     use_factored_expert_lora(model)
     with torch.no_grad():
         first = model(**batch).logits

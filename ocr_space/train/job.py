@@ -53,6 +53,11 @@ class Precision:
     fp16: bool  # Trainer mixed precision flags
     bf16: bool
 
+    @property
+    def autocast(self) -> bool:
+        """The Trainer runs the forward under autocast (fp16 or bf16 mixed precision)."""
+        return self.fp16 or self.bf16
+
 
 def resolve_precision(config: TrainConfig, device: str) -> Precision:
     """auto = bf16 on capability >= 8, fp16 on older GPUs (T4), fp32 on CPU; fp16/bf16 need CUDA."""
@@ -164,14 +169,12 @@ def _fit_to_memory(config: TrainConfig, run: RunDir, loaded: LoadedModel, train_
     """The first settings on the memory ladder whose heaviest batch fits (see ocr_space.train.memory_fit)."""
     import torch
 
-    from ocr_space.train.collators import collator_for
     from ocr_space.train.memory_fit import cuda_probe, fit_to_memory, heaviest_rows, ladder, optimizer_state_bytes
 
     run.update_status(state="probing", message="trying the heaviest batch to fit this GPU's memory")
     rows = heaviest_rows(train_rows, config.batch_size)
-    collate = collator_for(loaded.family, loaded.processor, mode=mode, max_length=config.max_length,
-                           answer_logits_only=True)
-    autocast = precision.dtype if (precision.fp16 or precision.bf16) else None
+    collate = _training_collator(config, loaded, mode)  # the Trainer's own, so the probe measures what trains
+    autocast = precision.dtype if precision.autocast else None
     index = torch.device(device).index or 0
     budget = torch.cuda.get_device_properties(index).total_memory * torch.cuda.get_per_process_memory_fraction(index)
     result = fit_to_memory(ladder(config.batch_size, config.grad_accum, config.gradient_checkpointing),
@@ -211,8 +214,8 @@ def _measure_train_save(config: TrainConfig, run: RunDir, loaded: LoadedModel, d
         done_steps = int(checkpoint.name.split("-")[1]) if checkpoint else 0
         run.drop_events_after(done_steps)
         log.info("resuming from %s", checkpoint or "the start (no checkpoint was written)")
-    mixed_precision = precision.fp16 or precision.bf16  # the Trainer autocasts: PEFT's input casts are moot
-    with adapter_input_casts_skipped(loaded.model) if mixed_precision else contextlib.nullcontext():
+    # under the Trainer's autocast PEFT's input casts are moot
+    with adapter_input_casts_skipped(loaded.model) if precision.autocast else contextlib.nullcontext():
         trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     step, max_steps = trainer.state.global_step, trainer.state.max_steps
 
@@ -343,7 +346,6 @@ def _build_trainer(config: TrainConfig, run: RunDir, loaded: LoadedModel, train_
 
     from ocr_space.train.callbacks import CancelCallback, DecoderOnlyCheckpointing, EventLogCallback
     from ocr_space.train.checkpoints import AdapterCheckpointTrainer
-    from ocr_space.train.collators import collator_for
 
     args = TrainingArguments(
         output_dir=str(run.checkpoints),
@@ -380,14 +382,21 @@ def _build_trainer(config: TrainConfig, run: RunDir, loaded: LoadedModel, train_
         model=loaded.model,
         args=args,
         train_dataset=train_rows,
-        data_collator=collator_for(loaded.family, loaded.processor, mode=mode, max_length=config.max_length,
-                                   answer_logits_only=True),
+        data_collator=_training_collator(config, loaded, mode),
         processing_class=loaded.processor,
         callbacks=[EventLogCallback(run, config.batch_size * config.grad_accum, on_event), cancel_callback]
         + ([DecoderOnlyCheckpointing()] if config.gradient_checkpointing == "decoder" else []),
     )
     trainer.remove_callback(PrinterCallback)  # it prints raw log dicts to stdout, where the CLI keeps its JSON
     return trainer, cancel_callback
+
+
+def _training_collator(config: TrainConfig, loaded: LoadedModel, mode: str):
+    """What the Trainer batches with: the family's collator, logits for the answer tokens only."""
+    from ocr_space.train.collators import collator_for
+
+    return collator_for(loaded.family, loaded.processor, mode=mode, max_length=config.max_length,
+                        answer_logits_only=True)
 
 
 def _free_ui_models() -> None:

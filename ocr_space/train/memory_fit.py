@@ -144,4 +144,6 @@ def cuda_probe(model, collate, rows, device: str, autocast_dtype) -> Callable[[M
 
 def optimizer_state_bytes(model) -> int:
     """AdamW's two fp32 moments per trainable parameter (what the probe does not allocate)."""
-    return sum(param.numel() for param in model.parameters() if param.requires_grad) * 8
+    from ocr_space.models.lora import count_parameters
+
+    return count_parameters(model)[1] * 8
