@@ -107,3 +107,45 @@ def test_a_run_resolves_its_plan_once_and_records_it_in_status(reader_model_dir,
                         "backend_note": recorded["backend_note"], "batch_size": 2, "grad_accum": 1,
                         "gradient_checkpointing": "off", "probe_memory": False, "memory_probe": None,
                         "gpu_budget_gib": None}
+
+
+def test_the_memory_probes_answer_is_what_the_trainer_runs(reader_model_dir, small_dataset, tmp_path, monkeypatch):
+    """The CUDA-only probe path, on CPU: the GPU call is injected (memory_fit's design), the rest is real."""
+    from ocr_space.train import job, memory_fit
+
+    tried = []
+
+    def probe(model, collate, rows, device, autocast_dtype):
+        def try_plan(plan):
+            tried.append(plan.describe())
+            collate(rows[:plan.batch_size])  # the heaviest rows through the Trainer's own collator
+            if plan.gradient_checkpointing == "off" or plan.batch_size > 2:
+                raise torch.cuda.OutOfMemoryError("CUDA out of memory (simulated)")
+            return 2**30
+
+        return try_plan
+
+    trainers = []
+
+    def build_trainer(*args):
+        trainer, cancel = original_build_trainer(*args)
+        trainers.append(trainer)
+        return trainer, cancel
+
+    original_build_trainer = job._build_trainer
+    monkeypatch.setattr(memory_fit, "cuda_probe", probe)
+    monkeypatch.setattr(job, "_build_trainer", build_trainer)
+    monkeypatch.setattr(plan_module, "probes_memory", lambda config, device, backend: True)
+    monkeypatch.setattr(plan_module, "gpu_budget_bytes", lambda device: 16 * 2**30)
+    config = TrainConfig(model=str(reader_model_dir), data=str(small_dataset), out=str(tmp_path / "run"), steps=1,
+                         warmup_steps=0, save_steps=50, eval_samples=0, device="cpu")
+    assert train(config).state == "done"
+
+    assert tried == ["8 x 1, checkpointing off", "8 x 1, checkpointing on", "4 x 2, checkpointing on",
+                     "2 x 4, checkpointing on"]
+    args = trainers[0].args
+    assert (args.per_device_train_batch_size, args.gradient_accumulation_steps) == (2, 4)
+    assert args.activation_checkpointing
+    recorded = RunDir(tmp_path / "run").read_status()["plan"]
+    assert (recorded["batch_size"], recorded["grad_accum"], recorded["gradient_checkpointing"]) == (2, 4, "on")
+    assert [attempt["fits"] for attempt in recorded["memory_probe"]] == [False, False, False, True]
