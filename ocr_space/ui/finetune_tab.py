@@ -15,7 +15,7 @@ import pandas as pd
 
 from ocr_space.config import default_model, runs_root
 from ocr_space.train import RUNNER, PRESETS, RunDir, TrainConfig, list_runs, preset
-from ocr_space.train.recipe import equivalent_command
+from ocr_space.cli.train_flags import equivalent_command
 from ocr_space.train.run_dir import ACTIVE_STATES
 from ocr_space.ui.errors import shows_errors
 from ocr_space.ui.strings import t
