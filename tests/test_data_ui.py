@@ -87,7 +87,8 @@ def test_prelabel_drafts_every_image_and_writes_an_editable_table(tmp_path, tiny
 
 
 def test_synth_preview_and_build(tmp_path):
-    preview = dataset_tab.synth_preview(text="发票号码\n金额合计", text_file=None, fonts=["ukai.ttc"], **LOOK, seed=1)
+    preview = dataset_tab.synth_preview(text="发票号码\n金额合计", text_file=None, fonts=["ukai.ttc"], **LOOK,
+                                        seed=1)
     assert len(preview) == 8 and {text for _, text in preview} == {"发票号码", "金额合计"}
     summary, gallery, *_ = dataset_tab.build_from_synth(text="发票号码\n金额合计", text_file=None,
                                                         fonts=["ukai.ttc", "wqy-microhei.ttc"], n=10, **LOOK,

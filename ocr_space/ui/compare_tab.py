@@ -45,20 +45,26 @@ def summary_frame(report: EvaluationReport) -> pd.DataFrame:
     rows = []
     for engine in report.engines:
         if not engine.available:
-            rows.append({"engine": engine.name, "CER %": None, "Δ vs baseline (95% interval)": "",
-                         "exact lines %": None, "WER %": None, "subs/del/ins": "", "lines/s": None,
-                         "tokens/s": None, "status": f"unavailable: {engine.unavailable}"})
+            rows.append(_columns(engine=engine.name, cer=None, delta="", exact=None, wer=None, edits="",
+                                 lines_per_s=None, tokens_per_s=None,
+                                 status=t("compare.unavailable", reason=engine.unavailable)))
             continue
         s, c, speed = engine.summary, comparisons.get(engine.name), engine.throughput
-        delta = (f"{100 * c.difference:+.2f} pts [{100 * c.low:+.2f}, {100 * c.high:+.2f}]" if c else "baseline")
-        rows.append({"engine": engine.name, "CER %": round(100 * s.cer, 2), "Δ vs baseline (95% interval)": delta,
-                     "exact lines %": round(100 * s.exact_line_accuracy, 1),
-                     "WER %": round(100 * s.wer, 2) if s.wer is not None else None,
-                     "subs/del/ins": f"{s.substitutions}/{s.deletions}/{s.insertions}",
-                     "lines/s": round(speed["lines_per_second"] or 0, 2),
-                     "tokens/s": round(speed["tokens_per_second"], 1) if speed["tokens_per_second"] else None,
-                     "status": "significant" if c and c.significant else "ok"})
+        delta = (f"{100 * c.difference:+.2f} pts [{100 * c.low:+.2f}, {100 * c.high:+.2f}]" if c
+                 else t("compare.baseline"))
+        rows.append(_columns(engine=engine.name, cer=round(100 * s.cer, 2), delta=delta,
+                             exact=round(100 * s.exact_line_accuracy, 1),
+                             wer=round(100 * s.wer, 2) if s.wer is not None else None,
+                             edits=f"{s.substitutions}/{s.deletions}/{s.insertions}",
+                             lines_per_s=round(speed["lines_per_second"] or 0, 2),
+                             tokens_per_s=round(speed["tokens_per_second"], 1) if speed["tokens_per_second"] else None,
+                             status=t("compare.significant") if c and c.significant else t("compare.ok")))
     return pd.DataFrame(rows)
+
+
+def _columns(**values) -> dict:
+    """A summary row with its column headers from the strings table (``compare.column.NAME``)."""
+    return {t(f"compare.column.{name}"): value for name, value in values.items()}
 
 
 @shows_errors
@@ -80,11 +86,12 @@ def run_compare(progress=gr.Progress(), **values):
                      loader=MODELS.get,
                      progress=lambda done, total, message: progress(done / max(total, 1), desc=message))
     verdict = "\n".join(f"- {c.verdict}" for c in report.comparisons) or t("compare.baseline_only")
-    chart = pd.DataFrame([{"engine": e.name, "CER %": round(100 * e.summary.cer, 2)}
+    chart = pd.DataFrame([_columns(engine=e.name, cer=round(100 * e.summary.cer, 2))
                           for e in report.available_engines])
     confusions = pd.DataFrame(report.confusion_rows)
     files = [str(path) for path in report.files.values()]
-    chart_plot = gr.BarPlot(value=chart, sort=list(chart["engine"]))  # keep the engines' order, baseline first
+    # keep the engines' order, baseline first
+    chart_plot = gr.BarPlot(value=chart, sort=list(chart[t("compare.column.engine")]))
     return verdict, summary_frame(report), chart_plot, str(samples_table_html(report)), confusions, files
 
 
@@ -127,7 +134,7 @@ def build() -> None:
                 run = gr.Button(t("compare.run"), variant="primary")
         verdict = gr.Markdown(label=t("compare.verdict"))
         summary = gr.Dataframe(label=t("compare.summary"), interactive=False)
-        chart = gr.BarPlot(label=t("compare.chart"), x="engine", y="CER %")
+        chart = gr.BarPlot(label=t("compare.chart"), x=t("compare.column.engine"), y=t("compare.column.cer"))
         samples = gr.HTML(label=t("compare.samples"))
         confusions = gr.Dataframe(label=t("compare.confusions"), interactive=False)
         files = gr.File(label=t("compare.files"), file_count="multiple", interactive=False)

@@ -21,8 +21,7 @@ def user_message(exc: BaseException) -> str:
         import torch
 
         if isinstance(exc, torch.cuda.OutOfMemoryError):
-            return ("The GPU ran out of memory. Lower the resolution mode or max new tokens, or unload other "
-                    "models; the app is still running.")
+            return t("error.out_of_memory")
     except ImportError:  # pragma: no cover - torch is a hard dependency
         pass
     return t("error.unexpected", kind=type(exc).__name__)

@@ -14,7 +14,7 @@ import gradio as gr
 import pandas as pd
 
 from ocr_space.config import runs_root
-from ocr_space.train import RUNNER, PRESETS, RunDir, TrainConfig, list_runs, preset
+from ocr_space.train import PRESETS, RUNNER, RunDir, TrainConfig, list_runs, preset
 from ocr_space.train.recipe import CHECKPOINTING, equivalent_command
 from ocr_space.train.run_dir import ACTIVE_STATES
 from ocr_space.ui.errors import shows_errors
@@ -106,18 +106,19 @@ def progress_markdown(run: RunDir, status: dict, events: list[dict]) -> str:
     state = status.get("state", "?")
     if status.get("stale"):
         checkpoint = run.latest_checkpoint()
-        state = t("finetune.stale", checkpoint=checkpoint.name if checkpoint else "the start")
+        state = t("finetune.stale", checkpoint=checkpoint.name if checkpoint else t("finetune.the_start"))
     step, max_steps = status.get("step") or 0, status.get("max_steps") or 0
-    parts = [f"**{state}**", f"step {step}/{max_steps}" + (f" ({100 * step // max_steps}%)" if max_steps else "")]
+    parts = [f"**{state}**", t("finetune.step", step=step, max_steps=max_steps)
+             + (f" ({100 * step // max_steps}%)" if max_steps else "")]
     last = events[-1] if events else {}
     if status.get("state") == "training" and last.get("eta") is not None:
-        parts.append(f"ETA {_duration(last['eta'])}")
+        parts.append(t("finetune.eta", eta=_duration(last["eta"])))
     if last.get("samples_per_s"):
-        parts.append(f"{last['samples_per_s']:.2f} samples/s")
+        parts.append(t("finetune.speed", rate=f"{last['samples_per_s']:.2f}"))
     if last.get("gpu_mem") is not None:
-        parts.append(f"GPU {last['gpu_mem']:.1f} GiB")
+        parts.append(t("finetune.gpu_memory", gib=f"{last['gpu_mem']:.1f}"))
     if status.get("backend"):
-        parts.append(f"path: {status['backend']}")
+        parts.append(t("finetune.backend", backend=status["backend"]))
     text = " · ".join(parts)
     if status.get("message"):
         text += f"\n\n{status['message']}"

@@ -18,7 +18,8 @@ the settings too, in the order the form was built::
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from gradio.components import Component
 

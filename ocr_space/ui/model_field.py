@@ -18,7 +18,7 @@ from ocr_space.config import default_model, model_choices
 from ocr_space.errors import ModelLoadError
 from ocr_space.models.registry import DEFAULT_FAMILY, families, family_for_config, get_family
 
-__all__ = ["default_model", "model_choices", "family_of", "mode_choices", "follow_model"]
+__all__ = ["default_model", "family_of", "follow_model", "mode_choices", "model_choices"]
 
 
 def family_of(model: str | None):

@@ -49,6 +49,19 @@ STRINGS = {
     "compare.no_engines": "Tick at least one engine.",
     "compare.no_adapter": "'tuned' needs a LoRA adapter: fill in the adapter field or untick 'tuned'.",
     "compare.no_merged": "'merged' needs a merged model folder: fill it in or untick 'merged'.",
+    "compare.column.engine": "engine",
+    "compare.column.cer": "CER %",
+    "compare.column.delta": "Δ vs baseline (95% interval)",
+    "compare.column.exact": "exact lines %",
+    "compare.column.wer": "WER %",
+    "compare.column.edits": "subs/del/ins",
+    "compare.column.lines_per_s": "lines/s",
+    "compare.column.tokens_per_s": "tokens/s",
+    "compare.column.status": "status",
+    "compare.baseline": "baseline",
+    "compare.significant": "significant",
+    "compare.ok": "ok",
+    "compare.unavailable": "unavailable: {reason}",
     "compare.baseline_only": "Only one engine ran, so there is nothing to compare it with.",
     # --- Share tab (ocr_space/ui/share_tab.py) ---
     "share.tab": "Share",
@@ -182,6 +195,12 @@ STRINGS = {
     "finetune.adapter": "Adapter: paste this into the LoRA adapter field of Recognize or Compare",
     "finetune.log": "Log",
     "finetune.no_run": "No run yet: choose a model and a dataset, then Start.",
+    "finetune.step": "step {step}/{max_steps}",
+    "finetune.eta": "ETA {eta}",
+    "finetune.speed": "{rate} samples/s",
+    "finetune.gpu_memory": "GPU {gib} GiB",
+    "finetune.backend": "path: {backend}",
+    "finetune.the_start": "the start",
     "finetune.started": "Started {run}.",
     "finetune.cancel_sent": "Cancel requested: the run stops after the current step and keeps a checkpoint.",
     "finetune.nothing_to_cancel": "This run is not running.",
@@ -192,6 +211,8 @@ STRINGS = {
     "finetune.use_adapter": "Use it: paste the adapter path into **Recognize** or **Compare** (with the same base "
                             "model), or run `{command}`.",
     "error.no_image": "Upload an image first.",
+    "error.out_of_memory": "The GPU ran out of memory. Lower the resolution mode or max new tokens, or unload "
+                           "other models; the app is still running.",
     "error.unexpected": "Something went wrong inside ocr-space ({kind}). The app is still running; the details are "
                         "in the server log.",
 }
