@@ -56,11 +56,9 @@ class Form:
     def field(self, name: str, component: Callable[..., Component], **props) -> Component:
         """Build ``component(**props)`` for setting ``name``, labelled (and helped) from one place, and keep it."""
         props.setdefault("label", t(f"{self.prefix}.{name}"))
-        if self.settings is not None and dataclasses.is_dataclass(self.settings) and name in _field_names(
-                self.settings):
-            help_text = field_help(self.settings, name)
-            if help_text:
-                props.setdefault("info", help_text)
+        help_text = field_help(self.settings, name) if self.settings and name in _field_names(self.settings) else None
+        if help_text:
+            props.setdefault("info", help_text)
         return self.add(name, component(**props))
 
     def add(self, name: str, component: Component) -> Component:

@@ -74,3 +74,12 @@ def test_each_mode_dropdown_follows_its_model_field(app):
         follows = [d for d in app.config["dependencies"]
                    if [tuple(target) for target in d["targets"]] == [(model, "change")] and d["outputs"] == [mode]]
         assert len(follows) == 1
+
+
+def test_the_equivalent_command_follows_every_fine_tune_field(app):
+    """The preview runs on page load and on a change of any input of the form, read by name like Start."""
+    [start] = [d for d in app.config["dependencies"] if d.get("api_name") == "train_start"]
+    [preview] = [d for d in app.config["dependencies"]
+                 if d["inputs"] == start["inputs"] and d is not start and d.get("api_name") != "train_start"]
+    changed = {target[0] for target in preview["targets"] if target[1] == "change"}
+    assert changed == set(start["inputs"]) and any(target[1] == "load" for target in preview["targets"])
