@@ -273,14 +273,14 @@ def build() -> None:
                 gr.Markdown(t("dataset.files.help"))
                 files = Form("dataset.files")
                 files.field("files", gr.File, file_count="multiple")
-                files |= _column_inputs()
+                files_columns = _column_inputs()
                 files_button = gr.Button(t("dataset.files.build"), variant="primary")
             with gr.Tab(t("dataset.existing.tab")):
                 existing = Form("dataset.existing")
                 with gr.Row():
                     existing.field("source", gr.Textbox, placeholder="user/dataset")
                     existing.field("source_split", gr.Textbox, placeholder="train[:1000]")
-                existing |= _column_inputs()
+                existing_columns = _column_inputs()
                 existing_button = gr.Button(t("dataset.existing.build"), variant="primary")
             with gr.Tab(t("dataset.label.tab")):
                 gr.Markdown(t("dataset.label.help"))
@@ -329,10 +329,11 @@ def build() -> None:
             downloads = gr.File(label=t("dataset.downloads"), file_count="multiple", interactive=False)
         results = [summary, gallery, rejected, stats, downloads]
 
-        files_button.click(build_from_files, inputs_kwargs=(files | settings).inputs, outputs=results,
-                           api_name="build_dataset_files")
-        existing_button.click(build_from_existing, inputs_kwargs=(existing | settings).inputs, outputs=results,
-                              api_name="build_dataset_existing")
+        # each form joined in the order of the API's parameters: the kind's own, the output settings, the columns
+        files_button.click(build_from_files, inputs_kwargs=(files | settings | files_columns).inputs,
+                           outputs=results, api_name="build_dataset_files")
+        existing_button.click(build_from_existing, inputs_kwargs=(existing | settings | existing_columns).inputs,
+                              outputs=results, api_name="build_dataset_existing")
         label_images.change(images_to_table, inputs=[label_images],
                             outputs=[label["table"], label["images"], label_gallery], api_name="dataset_label_images")
         prelabel_button.click(prelabel_table, inputs_kwargs=label.inputs, outputs=[label["table"]],

@@ -83,3 +83,11 @@ def test_the_equivalent_command_follows_every_fine_tune_field(app):
                  if d["inputs"] == start["inputs"] and d is not start and d.get("api_name") != "train_start"]
     changed = {target[0] for target in preview["targets"] if target[1] == "change"}
     assert changed == set(start["inputs"]) and any(target[1] == "load" for target in preview["targets"])
+
+
+def test_the_dataset_endpoints_name_their_inputs_after_the_settings(app):
+    settings = ["name", "prefix", "split", "seed", "max_mp", "min_side"]
+    columns = ["image_column", "text_column", "split_column"]
+    assert _parameters(app, "/build_dataset_files") == ["files", *settings, *columns]
+    assert _parameters(app, "/build_dataset_existing") == ["source", "source_split", *settings, *columns]
+    assert _parameters(app, "/build_dataset_table") == ["table", *settings]  # the image paths are a State
