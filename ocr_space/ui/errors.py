@@ -19,8 +19,7 @@ def user_message(exc: BaseException) -> str:
     if isinstance(exc, OcrSpaceError):
         return str(exc)
     if is_out_of_memory(exc):
-        return ("The GPU ran out of memory. Lower the resolution mode or max new tokens, or unload other "
-                "models; the app is still running.")
+        return t("error.out_of_memory")
     return t("error.unexpected", kind=type(exc).__name__)
 
 
