@@ -7,13 +7,13 @@ import tempfile
 import gradio as gr
 import pandas as pd
 
-from ocr_space.config import default_model
 from ocr_space.evaluation.compare import compare
 from ocr_space.evaluation.engines import classic_engine_status
 from ocr_space.evaluation.normalize import WHITESPACE_MODES, Normalization
 from ocr_space.evaluation.report import samples_table_html
 from ocr_space.evaluation.results import EvaluationReport
 from ocr_space.models.cache import MODELS
+from ocr_space.models.registry import default_model
 from ocr_space.ui.errors import shows_errors
 from ocr_space.ui.strings import t
 

@@ -13,7 +13,8 @@ from pathlib import Path
 import gradio as gr
 import pandas as pd
 
-from ocr_space.config import default_model, runs_root
+from ocr_space.config import runs_root
+from ocr_space.models.registry import default_model
 from ocr_space.train import RUNNER, PRESETS, RunDir, TrainConfig, list_runs, preset
 from ocr_space.train.recipe import equivalent_command
 from ocr_space.train.run_dir import ACTIVE_STATES

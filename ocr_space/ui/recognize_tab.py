@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import gradio as gr
 
-from ocr_space.config import default_model, model_choices
 from ocr_space.models.cache import MODELS
-from ocr_space.models.registry import families
+from ocr_space.models.registry import default_model, families, model_choices
 from ocr_space.recognize import PROMPTS, recognize
 from ocr_space.ui.errors import shows_errors
 from ocr_space.ui.strings import t
