@@ -72,3 +72,12 @@ def test_every_cli_command_is_in_the_lazy_command_table():
     assert set(commands) == set(COMMANDS)
     for command, module in COMMANDS.items():
         assert command in build_parser(command)._subparsers._group_actions[0].choices, (command, module)
+
+
+def test_an_export_named_like_its_submodule_stays_the_export_after_the_submodule_is_imported():
+    run = _loaded_after("import ocr_space.recognize, ocr_space.train.job\n"
+                        "from ocr_space import recognize, train\n"
+                        "import types\n"
+                        "assert isinstance(recognize, types.FunctionType) and recognize.__module__ == 'ocr_space.recognize'\n"
+                        "assert isinstance(train, types.FunctionType), train")
+    assert run["heavy"] == ["torch", "transformers"]  # recognition and training do need them
