@@ -143,6 +143,9 @@ def run_training(config: TrainConfig, run: RunDir, cancel: threading.Event, resu
         config = config.replace(gradient_checkpointing=resolve_checkpointing(config, device))
         run.update_status(gradient_checkpointing=config.gradient_checkpointing)
     run.update_status(backend=backend, backend_note=note)
+    from ocr_space.train.compile import compile_for_training
+
+    run.update_status(compile=compile_for_training(loaded.model, config.compile, device, backend).as_dict())
     log.info("training path: %s (%s)", backend, note)
     mode = config.mode or loaded.family.training_mode or loaded.family.default_mode
     loaded.family.mode(mode)  # unknown mode -> a clear error before any work

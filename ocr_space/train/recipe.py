@@ -22,6 +22,7 @@ OPTIMIZERS = ("auto", "adamw_torch", "adamw_8bit", "paged_adamw_8bit", "adafacto
 PRECISIONS = ("auto", "fp32", "fp16", "bf16")
 BACKENDS = ("auto", "peft", "unsloth")
 CHECKPOINTING = ("auto", "on", "decoder", "off")
+COMPILE = ("auto", "on", "off")
 #: when the memory probe is off (fit_to_memory false, 4-bit): below this much GPU memory "auto" checkpoints
 #: activations; above, the default micro-batch fits without (8 pages peak at 47 GiB in bf16; bench/RESULTS.md)
 CHECKPOINTING_BELOW_GIB = 40.0
@@ -91,6 +92,9 @@ class TrainConfig:
     eval_max_new_tokens: int = 256
     #: auto = Unsloth's fast path on CUDA when it imports and supports the model, else transformers + PEFT
     backend: str = "auto"
+    #: regional torch.compile of the repeated layers (ocr_space.train.compile): auto = on CUDA with the PEFT
+    #: backend (fewer, fused kernel launches per step), off on CPU
+    compile: str = "auto"
 
     def validate(self) -> "TrainConfig":
         """Check every field; raise :class:`ConfigError` naming the first bad one. Returns self."""
@@ -116,6 +120,9 @@ class TrainConfig:
         _require_choice(self, "optim", OPTIMIZERS)
         _require_choice(self, "precision", PRECISIONS)
         _require_choice(self, "backend", BACKENDS)
+        if isinstance(self.compile, bool):  # YAML reads a bare on/off as true/false
+            self.compile = "on" if self.compile else "off"
+        _require_choice(self, "compile", COMPILE)
         _require(isinstance(self.train_modules, (list, tuple)) and all(isinstance(m, str) and m.strip()
                                                                         for m in self.train_modules),
                  "train_modules", "must be a list of module names such as ['lm_head']")
