@@ -11,19 +11,23 @@ mode: the whole step is captured once as a CUDA graph and replayed per token.
 The image is still encoded once, in the (eager) prefill; only the one-token
 steps are compiled.
 
-Greedy tokens are the same as on the dynamic cache (the static cache masks the
-unused slots; tests/test_fast_generate.py compares token for token on the tiny
-model). Where it does not apply, :func:`decode_settings` says why and
-generation runs as before:
+Where it pays (measured on the H200, bench/RESULTS.md): one image at a time,
+46 -> 253 new tokens/s; batches of 32 gain only ~10% for ~14 s of compilation
+per batch shape, so batches keep the dynamic cache. Greedy tokens are the same
+as on the dynamic cache (the static cache masks the unused slots;
+tests/test_fast_generate.py compares token for token on the tiny model).
+Where it does not apply, :func:`decode_settings` says why and generation runs
+as before:
 
 - not on CUDA (compilation pays off only where launches dominate; on a CPU the
   arithmetic does),
 - torch.compile or its GPU code generator (triton) missing,
 - a 4-bit (bitsandbytes) model, whose kernels transformers does not compile,
+- batches of more than one image (see above),
 - switched off with ``OCR_SPACE_FAST_DECODE=0``.
 
-The first batch of each shape pays the compilation (tens of seconds on a
-large GPU); later batches of that batch size and length replay it.
+The first call of each length (``max_new_tokens``) pays the compilation
+(24 s on the H200); later calls of that length replay it.
 """
 
 from __future__ import annotations
@@ -53,9 +57,9 @@ class DecodeSettings:
 _reported: set[str] = set()
 
 
-def decode_settings(model, device: str) -> DecodeSettings:
+def decode_settings(model, device: str, batch_size: int = 1) -> DecodeSettings:
     """The static-cache compiled decode for ``model`` on ``device``, or none with the reason (logged once)."""
-    reason = _unavailable(model, device)
+    reason = _unavailable(model, device) or _not_worth_it(batch_size)
     if reason:
         if reason not in _reported:
             _reported.add(reason)
@@ -67,6 +71,20 @@ def decode_settings(model, device: str) -> DecodeSettings:
     compile_config = CompileConfig(fullgraph=False, dynamic=False, backend="inductor", mode="reduce-overhead")
     return DecodeSettings({"cache_implementation": "static", "compile_config": compile_config},
                           "static KV cache, decode step compiled and replayed as a CUDA graph")
+
+
+#: the largest batch the fast path is used for. Measured on the H200 (bench/RESULTS.md, 2026-12-02, 32 new
+#: tokens per line): batch 1 went from 46 to 253 new tokens/s after a 24 s first call; batch 32 only from
+#: 1,262 to 1,382 after 14 s of compilation for each batch shape (and a last, smaller batch is another shape),
+#: so batched evaluation and Compare keep the dynamic cache
+FAST_DECODE_MAX_BATCH = 1
+
+
+def _not_worth_it(batch_size: int) -> str:
+    if batch_size > FAST_DECODE_MAX_BATCH:
+        return (f"batches of more than {FAST_DECODE_MAX_BATCH} (measured +10% at batch 32 against ~14 s of "
+                "compilation per batch shape)")
+    return ""
 
 
 def _unavailable(model, device: str) -> str:

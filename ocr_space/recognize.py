@@ -116,8 +116,8 @@ def _generate(loaded: LoadedModel, images, text_prompt: str, max_new_tokens: int
         logits_processor=logits_processor,
         pad_token_id=tokenizer.pad_token_id,
         eos_token_id=tokenizer.eos_token_id,
-        # static KV cache + compiled decode step on CUDA; nothing extra (today's path) where it does not apply
-        **decode_settings(loaded.model, loaded.device).kwargs,
+        # static KV cache + compiled decode step where it pays (CUDA, one image); else nothing extra
+        **decode_settings(loaded.model, loaded.device, len(images)).kwargs,
     )
     elapsed = time.perf_counter() - started
     generated = output[:, prompt_length:]

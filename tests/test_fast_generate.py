@@ -18,6 +18,11 @@ def test_cpu_and_the_switch_fall_back_with_a_reason(tiny_loaded, monkeypatch):
     assert not settings.fast and ENV_SWITCH in settings.note
 
 
+def test_batches_keep_the_dynamic_cache(tiny_loaded, monkeypatch):
+    pytest.importorskip("triton")
+    assert "batches" in decode_settings(tiny_loaded.model, "cuda", batch_size=8).note
+
+
 def test_quantized_models_fall_back(tiny_loaded, monkeypatch):
     pytest.importorskip("triton")
     monkeypatch.setattr(tiny_loaded.model.config, "quantization_config", {"load_in_4bit": True}, raising=False)
@@ -34,7 +39,8 @@ def test_static_cache_compiled_decode_reads_the_same_tokens(tiny_loaded, example
     compile_config = CompileConfig(fullgraph=False, dynamic=False, backend="eager", mode=None)
     compile_config._compile_all_devices = True  # transformers compiles only on accelerators unless told
     fast = DecodeSettings({"cache_implementation": "static", "compile_config": compile_config}, "test")
-    monkeypatch.setattr(importlib.import_module("ocr_space.recognize"), "decode_settings", lambda model, device: fast)
+    monkeypatch.setattr(importlib.import_module("ocr_space.recognize"), "decode_settings",
+                        lambda model, device, batch_size: fast)
     torch._dynamo.reset()
     torch._dynamo.utils.counters.clear()
     static = recognize_batch(tiny_loaded, images, max_new_tokens=12, batch_size=2, mode="small")

@@ -18,8 +18,13 @@ outside (``GradientCheckpointingLayer.__call__``), so it keeps working.
 
 The numbers are the same computation in a different order of floating-point
 operations (fusion); tests/train/test_train_compile.py checks on CPU that the
-traced graphs give the eager loss curve (``aot_eager`` backend) and that
-inductor stays within rounding of it.
+traced graphs give the eager loss curve (``aot_eager`` backend).
+
+Status (H200, 2026-12-02): opt-in (``compile: on``). ``auto`` stays off until
+a GPU run shows it pays: the first attempt failed in the factored experts'
+backward (inductor gave a LoRA factor's gradient a layout ``torch._grouped_mm``
+rejects; those experts now run eagerly inside the compiled layer), the second
+spent over 200 s in warm-up without finishing ten steps.
 """
 
 from __future__ import annotations
@@ -34,6 +39,10 @@ BACKEND = "inductor"
 #: layer instances differ in small attributes (SAM window sizes, dense vs MoE decoder layers), each a graph;
 #: torch's default limit of 8 recompiles per code object would silently leave the rest eager
 RECOMPILE_LIMIT = 64
+#: why "auto" does not compile (yet): measured on the H200 on 2026-12-02 (bench/RESULTS.md, "Speed II")
+AUTO_OFF_REASON = ("auto leaves compilation off: on the H200 the compiled layers' warm-up ran past 200 s without "
+                   "finishing 10 steps of 8 lines, and inductor broke the factored experts' backward until they "
+                   "were kept eager; not a measured win yet (compile: on to try it)")
 
 
 @dataclass(frozen=True)
@@ -54,8 +63,8 @@ def compile_decision(setting: str, device: str, backend: str) -> tuple[bool, str
         return False, "compile: off was asked for"
     if backend != "peft":
         return False, f"the {backend} backend compiles its own layers"
-    if setting == "auto" and not device.startswith("cuda"):
-        return False, "auto compiles on CUDA only: on a CPU the step is bound by arithmetic, not by launches"
+    if setting == "auto":
+        return False, AUTO_OFF_REASON
     try:
         import torch
 
@@ -95,12 +104,18 @@ def compile_for_training(model, setting: str, device: str, backend: str = "peft"
         return CompileDecision(False, 0, note)
     import torch
 
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    if getattr(base, "is_loaded_in_4bit", False) or getattr(base.config, "quantization_config", None):
+        note = "4-bit (bitsandbytes) layers are not compiled"
+        log.info("no compilation: %s", note)
+        return CompileDecision(False, 0, note)
     layers = repeated_layers(model)
     if not layers:
         return CompileDecision(False, 0, "no repeated transformer layers found to compile")
     dynamo = torch._dynamo.config
-    dynamo.recompile_limit = max(getattr(dynamo, "recompile_limit", 8), RECOMPILE_LIMIT)
-    dynamo.accumulated_recompile_limit = max(getattr(dynamo, "accumulated_recompile_limit", 256), 4 * RECOMPILE_LIMIT)
+    for name, limit in (("recompile_limit", RECOMPILE_LIMIT), ("accumulated_recompile_limit", 4 * RECOMPILE_LIMIT)):
+        if hasattr(dynamo, name):  # the names of torch >= 2.6; older ones keep their defaults
+            setattr(dynamo, name, max(getattr(dynamo, name), limit))
     for layer in layers:
         # dynamic=None: the first shape is compiled static, a second sequence length marks it dynamic once
         layer.compile(backend=BACKEND)

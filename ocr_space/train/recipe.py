@@ -18,7 +18,7 @@ from typing import Any
 from ocr_space.errors import ConfigError
 
 SCHEDULERS = ("linear", "cosine", "constant", "constant_with_warmup")
-OPTIMIZERS = ("auto", "adamw_torch", "adamw_8bit", "paged_adamw_8bit", "adafactor", "sgd")
+OPTIMIZERS = ("auto", "adamw_torch", "adamw_torch_fused", "adamw_8bit", "paged_adamw_8bit", "adafactor", "sgd")
 PRECISIONS = ("auto", "fp32", "fp16", "bf16")
 BACKENDS = ("auto", "peft", "unsloth")
 CHECKPOINTING = ("auto", "on", "decoder", "off")
@@ -92,8 +92,8 @@ class TrainConfig:
     eval_max_new_tokens: int = 256
     #: auto = Unsloth's fast path on CUDA when it imports and supports the model, else transformers + PEFT
     backend: str = "auto"
-    #: regional torch.compile of the repeated layers (ocr_space.train.compile): auto = on CUDA with the PEFT
-    #: backend (fewer, fused kernel launches per step), off on CPU
+    #: regional torch.compile of the repeated layers (ocr_space.train.compile; PEFT backend only): on = compile,
+    #: auto = off until a GPU run shows it pays (bench/RESULTS.md, 2026-12-02: warm-up over 200 s on the H200)
     compile: str = "auto"
 
     def validate(self) -> "TrainConfig":

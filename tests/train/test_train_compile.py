@@ -10,9 +10,10 @@ from ocr_space.train import RunDir, TrainConfig, train
 compile_module = importlib.import_module("ocr_space.train.compile")
 
 
-def test_auto_compiles_on_cuda_only_and_says_why_not():
-    wanted, note = compile_module.compile_decision("auto", "cpu", "peft")
-    assert not wanted and "CUDA" in note
+def test_auto_stays_off_and_says_why():
+    for device in ("cpu", "cuda"):
+        wanted, note = compile_module.compile_decision("auto", device, "peft")
+        assert not wanted and note == compile_module.AUTO_OFF_REASON
     wanted, note = compile_module.compile_decision("off", "cuda", "peft")
     assert not wanted and "off" in note
     wanted, note = compile_module.compile_decision("on", "cuda", "unsloth")
