@@ -31,14 +31,14 @@ class ModelCache:
 
     def get(self, model: str, adapter: str | None = None, device: str = "auto", dtype: Any = "auto") -> LoadedModel:
         """The loaded model for these settings, loading (and evicting the oldest unused one) if needed."""
-        return self._load(self._key(model, adapter, device, dtype), hold=False)
+        return self._load(self._key(model, adapter, device, dtype), dtype, hold=False)
 
     @contextlib.contextmanager
     def use(self, model: str, adapter: str | None = None, device: str = "auto",
             dtype: Any = "auto") -> Iterator[LoadedModel]:
         """Like :meth:`get`, and the model stays loaded until the block ends, whatever else is asked for."""
         key = self._key(model, adapter, device, dtype)
-        loaded = self._load(key, hold=True)
+        loaded = self._load(key, dtype, hold=True)
         try:
             yield loaded
         finally:
@@ -46,6 +46,9 @@ class ModelCache:
                 self._users[key] -= 1
                 if self._users[key] <= 0:
                     del self._users[key]
+
+    def __len__(self) -> int:
+        return len(self._models)
 
     def held(self) -> int:
         """How many cached models a request is using right now."""
@@ -57,11 +60,11 @@ class ModelCache:
         hub = is_hub_id(model) or (adapter is not None and is_hub_id(adapter))
         return model, adapter, device, str(dtype), reader_identity() if hub else "local"
 
-    def _load(self, key: tuple, hold: bool) -> LoadedModel:
+    def _load(self, key: tuple, dtype: Any, hold: bool) -> LoadedModel:
         with self._lock:
             if key not in self._models:
                 self._evict_unused(room_for=1)
-                self._models[key] = load_model(key[0], adapter=key[1], device=key[2], dtype=key[3])
+                self._models[key] = load_model(key[0], adapter=key[1], device=key[2], dtype=dtype)
             self._models.move_to_end(key)
             if hold:
                 self._users[key] += 1
