@@ -387,7 +387,8 @@ def zip_source(path: Path, columns: ColumnMapping | None = None) -> Source:
         problems = extract_zip(path, folder)
         top = _single_top_folder(folder)
         if not any(top.iterdir()):
-            raise DatasetError(f"{path.name} holds no usable files.")
+            refused = "; ".join(f"{c.ref}: {c.problem[1]}" for c in problems[:5] if c.problem)
+            raise DatasetError(f"{path.name} holds no usable files" + (f" ({refused})." if refused else "."))
         kind, inner_path = _detect_folder_kind(top)
         inner = open_source(inner_path, kind=kind, columns=columns, root=top)
         stack.push(inner.cleanup)

@@ -236,6 +236,8 @@ def _degradations(values: dict) -> Degradations:
 def _show(built: BuiltDataset, out: Path | None = None, requested: str | None = None):
     """(summary markdown, gallery, rejection table, stats markdown, files) for the result panel."""
     summary = t("dataset.built", folder=built.folder, **built.summary()) if built.files else t("dataset.nothing")
+    if built.notes:  # e.g. "lines.txt read as big5": which encoding a manifest was read as
+        summary += "\n\n" + "\n".join(f"- {note}" for note in built.notes)
     if out is not None and requested and out.name != requested.strip():
         summary += "\n\n" + t("dataset.renamed", name=requested.strip(), new=out.name)
     if len(built.rejected) > REJECTIONS_SHOWN:
