@@ -83,15 +83,15 @@ class Workspace:
         return self._folder("reports", None)
 
     def _folder(self, name: str, open_default: Path | None) -> Path:
+        # not created here: listing an anonymous visitor's (empty) runs must not leave a folder per page load;
+        # whatever writes into it creates it
         if self.root is None:
             if open_default is not None:
                 return open_default
             import tempfile
 
             return Path(tempfile.gettempdir()) / "ocr-space" / name
-        folder = self.root / name
-        folder.mkdir(parents=True, exist_ok=True)
-        return folder
+        return self.root / name
 
     # ---- confinement
     def owns(self, path: str | Path) -> bool:
@@ -183,25 +183,42 @@ TEMP_PREFIXES = ("ocr-space-compare-", "ocr-space-download-", "ocr-space-upload-
 
 
 def clean_temp_folders(max_age_hours: float, folder: Path | None = None) -> int:
-    """Delete ocr-space's temp folders older than ``max_age_hours`` (in the system temp dir); how many went."""
-    import shutil
+    """Delete ocr-space's temp folders older than ``max_age_hours`` (in the system temp dir) and, in public mode,
+    anonymous visitors' folders (``s-*``: one browser session each) untouched for as long; how many went."""
     import tempfile
 
-    folder = Path(folder or tempfile.gettempdir())
-    cutoff, removed = time.time() - max_age_hours * 3600, 0
+    cutoff = time.time() - max_age_hours * 3600
+    removed = _sweep(Path(folder or tempfile.gettempdir()), TEMP_PREFIXES, cutoff)
+    if public_mode():
+        removed += _sweep(users_root(), ("s-",), cutoff)
+    return removed
+
+
+def _sweep(folder: Path, prefixes: tuple[str, ...], cutoff: float) -> int:
+    import shutil
+
+    removed = 0
     try:
         entries = list(folder.iterdir())
     except OSError:
         return 0
     for entry in entries:
         try:
-            if entry.name.startswith(TEMP_PREFIXES) and entry.is_dir() and not entry.is_symlink() \
-                    and entry.stat().st_mtime < cutoff:
+            if entry.name.startswith(prefixes) and entry.is_dir() and not entry.is_symlink() \
+                    and _newest_change(entry) < cutoff:
                 shutil.rmtree(entry, ignore_errors=True)
                 removed += 1
         except OSError:
             continue
     return removed
+
+
+def _newest_change(folder: Path) -> float:
+    """The latest modification time of the folder or anything directly in it (a shallow look is enough)."""
+    times = [folder.stat().st_mtime]
+    for child in folder.iterdir():
+        times.append(child.stat().st_mtime)
+    return max(times)
 
 
 def _safe(text: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from pathlib import Path
 
 import gradio as gr
 import pandas as pd
@@ -15,10 +16,12 @@ from ocr_space.evaluation.results import EvaluationReport
 from ocr_space.models.cache import MODELS
 from ocr_space.config import LIMITS
 from ocr_space.ui.access import AccessDenied, using_gpu, visitor
+from ocr_space.ui.downloads import downloadable
 from ocr_space.ui.errors import shows_errors
 from ocr_space.ui.form import Form, field_values
 from ocr_space.ui.model_field import default_model, follow_model, mode_choices
 from ocr_space.ui.strings import t
+from ocr_space.workspace import unique_run_name
 
 ENGINE_CHOICES = ["base", "tuned", "merged", "tesseract", "rapidocr"]
 #: the mode dropdown's "no choice": the family's default mode
@@ -89,7 +92,9 @@ def run_compare(progress=gr.Progress(), request: gr.Request = None, profile: gr.
         raise AccessDenied(t("access.too_many", what=t("access.limit.compare"), limit=LIMITS.max_compare_lines,
                              count=limit or t("compare.all_lines")))
     normalization = Normalization(**field_values(Normalization, values))
-    out = tempfile.mkdtemp(prefix="ocr-space-compare-")  # Gradio serves downloads from the temp dir
+    # reports go to the visitor's own folder in public mode (downloads are temp copies), else the temp dir
+    out = (unique_run_name(space.reports, "compare") if person.public
+           else Path(tempfile.mkdtemp(prefix="ocr-space-compare-")))
     mode = values["mode"]
     with person.reading_hub(), using_gpu("compare", progress):
         report = compare(data, specs, split=values["split"], limit=limit,
@@ -101,7 +106,7 @@ def run_compare(progress=gr.Progress(), request: gr.Request = None, profile: gr.
     chart = pd.DataFrame([_columns(engine=e.name, cer=round(100 * e.summary.cer, 2))
                           for e in report.available_engines])
     confusions = pd.DataFrame(report.confusion_rows)
-    files = [str(path) for path in report.files.values()]
+    files = downloadable(list(report.files.values()))
     # keep the engines' order, baseline first
     chart_plot = gr.BarPlot(value=chart, sort=list(chart[t("compare.column.engine")]))
     return verdict, summary_frame(report), chart_plot, str(samples_table_html(report)), confusions, files

@@ -25,6 +25,7 @@ from ocr_space.data.splits import DATASET_NAME
 from ocr_space.data.synth import Degradations, synth_dataset, synth_lines
 from ocr_space.errors import ConfigError
 from ocr_space.ui.access import AccessDenied, Visitor, using_gpu, visitor
+from ocr_space.ui.downloads import downloadable
 from ocr_space.ui.errors import shows_errors
 from ocr_space.ui.form import Form, field_values
 from ocr_space.ui.model_field import default_model
@@ -243,7 +244,7 @@ def _show(built: BuiltDataset, out: Path | None = None, requested: str | None = 
     if len(built.rejected) > REJECTIONS_SHOWN:
         summary += "\n\n" + t("dataset.rejected_more", shown=REJECTIONS_SHOWN, total=len(built.rejected))
     rejected = pd.DataFrame([r.as_dict() for r in built.rejected[:REJECTIONS_SHOWN]], columns=REJECTION_COLUMNS)
-    return summary, _preview(built), rejected, built.stats.markdown(), _downloadable(built.output_files())
+    return summary, _preview(built), rejected, built.stats.markdown(), downloadable(built.output_files())
 
 
 def _preview(built: BuiltDataset) -> list[tuple[Image.Image, str]]:
@@ -257,19 +258,6 @@ def _preview(built: BuiltDataset) -> list[tuple[Image.Image, str]]:
     if batch is None:
         return []
     return [(Image.open(io.BytesIO(row["image"]["bytes"])), row["text"]) for row in batch.to_pylist()]
-
-
-def _downloadable(paths: list[Path]) -> list[str]:
-    """Gradio serves files under the working directory or the temp dir; copy others (e.g. /data on a Space)."""
-    allowed = [Path.cwd().resolve(), Path(tempfile.gettempdir()).resolve()]
-    served, copies = [], None
-    for path in (p for p in paths if p.is_file()):
-        if any(path.resolve().is_relative_to(root) for root in allowed):
-            served.append(str(path))
-            continue
-        copies = copies or Path(tempfile.mkdtemp(prefix="ocr-space-download-"))
-        served.append(shutil.copy(path, copies / path.name))
-    return served
 
 
 # -- layout -------------------------------------------------------------------------------------------------------
