@@ -273,7 +273,8 @@ def build() -> None:
         settings = Form("dataset")
         with gr.Accordion(t("dataset.settings"), open=True):
             with gr.Row():
-                settings.field("name", gr.Textbox, label=t("dataset.name", root=t("dataset.your_root") if public_mode() else datasets_root()), value="my-dataset")
+                root = t("dataset.your_root") if public_mode() else datasets_root()
+                settings.field("name", gr.Textbox, label=t("dataset.name", root=root), value="my-dataset")
                 settings.field("prefix", gr.Textbox, value="data")
                 settings.field("split", gr.Textbox, value="0.8,0.1,0.1")
                 settings.field("seed", gr.Number, value=42, precision=0)

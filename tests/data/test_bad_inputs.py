@@ -87,8 +87,9 @@ def test_the_big_generated_inputs_are_refused_or_reported_in_the_ui(generated, d
 
 
 def test_legacy_cjk_manifests_are_read_in_their_own_encoding_and_the_report_says_which(datasets):
-    for encoding, first_text in (("big5", "發票號碼：二零二四年八月十五日"), ("shift_jis", "請求書番号：二〇二四年八月"),
-                                 ("euc_kr", "안녕하세요 세계"), ("utf16_nobom", "无字节序标记")):
+    cases = (("big5", "發票號碼：二零二四年八月十五日"), ("shift_jis", "請求書番号：二〇二四年八月"),
+             ("euc_kr", "안녕하세요 세계"), ("utf16_nobom", "无字节序标记"))
+    for encoding, first_text in cases:
         message, _ = _build(CORPUS / f"manifest_{encoding}.txt", name=encoding)
         assert "read as " + {"utf16_nobom": "utf-16-le"}.get(encoding, encoding) in message, message
         import pandas as pd
@@ -129,7 +130,7 @@ def _recognize(image: Path, model: Path) -> str:
 
 def test_every_image_is_recognized_or_refused_with_the_clis_words(tiny_model_dir, generated, capsys):
     results = {path.name: _recognize(path, tiny_model_dir) for path in [*IMAGES, generated["huge"]]}
-    for name, message in results.items():
+    for message in results.values():
         _assert_clear(message)
     for readable in ("transparent.png", "gray_alpha.png", "palette.png", "cmyk.jpg", "gray16.png",
                      "exif_rotated.jpg", "animated.gif", "ok_0.png"):

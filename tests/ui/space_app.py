@@ -21,7 +21,8 @@ def space_env(root: Path, model: Path, trainers: str, extra: dict | None = None)
     """The environment of a Space-like app.py: SYSTEM=spaces and SPACE_ID as the platform sets them, the four OAuth
     variables (so Gradio starts offline), the owner,
     the allow-list and the folders, all under ``root``."""
-    return {"SYSTEM": "spaces", "SPACE_ID": f"{OWNER}/ocr-space", "SPACE_AUTHOR_NAME": OWNER, "OCR_SPACE_TRAINERS": trainers,
+    return {"SYSTEM": "spaces", "SPACE_ID": f"{OWNER}/ocr-space", "SPACE_AUTHOR_NAME": OWNER,
+            "OCR_SPACE_TRAINERS": trainers,
             "OAUTH_CLIENT_ID": "test-client", "OAUTH_CLIENT_SECRET": CLIENT_SECRET,
             "OAUTH_SCOPES": "openid profile", "OPENID_PROVIDER_URL": "http://127.0.0.1:9",
             "OCR_SPACE_HOST": "127.0.0.1", "OCR_SPACE_MODEL": str(model),

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from ocr_space.ui.access import AccessDenied, Visitor, visitor
-from ocr_space.workspace import PathNotAllowed, Workspace, clean_temp_folders, visitor_key
+from ocr_space.workspace import PathNotAllowed, clean_temp_folders, visitor_key
 
 
 @pytest.fixture
