@@ -11,6 +11,7 @@ from ocr_space.recognize import PROMPTS, recognize
 from ocr_space.ui.access import using_gpu, visitor
 from ocr_space.ui.errors import shows_errors
 from ocr_space.ui.form import Form
+from ocr_space.ui.image_input import ImagePath
 from ocr_space.ui.model_field import default_model, follow_model, mode_choices, model_choices
 from ocr_space.ui.strings import t
 
@@ -49,7 +50,7 @@ def build() -> None:
         form = Form("recognize")  # the order is the API's ("/recognize") parameter order
         with gr.Row():
             with gr.Column():
-                form.field("image", gr.Image, type="filepath", sources=["upload", "clipboard", "webcam"])
+                form.field("image", ImagePath, sources=["upload", "clipboard", "webcam"])
                 model = form.field("model", gr.Dropdown, choices=model_choices(), value=default_model(),
                                    allow_custom_value=True, elem_id="recognize-model")
                 form.field("adapter", gr.Textbox)

@@ -17,12 +17,15 @@ NOT_YOURS = "is not one of your folders"
 
 @pytest.fixture(scope="module")
 def demo_zip(tmp_path_factory) -> Path:
-    """The example lines and their manifest as one upload."""
+    """Eight example lines and their manifest as one upload."""
     path = tmp_path_factory.mktemp("upload") / "demo.zip"
+    rows = [line for line in (EXAMPLES / "demo" / "manifest.txt").read_text(encoding="utf-8").splitlines()
+            if line and not line.startswith("#")][:8]
     with zipfile.ZipFile(path, "w") as archive:
-        for file in sorted((EXAMPLES / "demo").rglob("*")):
-            if file.is_file() and file.name != "text.txt":
-                archive.write(file, file.relative_to(EXAMPLES / "demo").as_posix())
+        archive.writestr("manifest.txt", "\n".join(rows) + "\n")
+        for row in rows:
+            image = row.split(None, 1)[0]
+            archive.write(EXAMPLES / "demo" / image, image)
     return path
 
 
@@ -138,3 +141,18 @@ def test_nothing_is_left_behind_in_the_shared_roots(space):
     _, root = space
     assert not (root / "runs").exists() or not any((root / "runs").iterdir())
     assert not (root / "datasets").exists() or not any((root / "datasets").iterdir())
+
+
+def test_an_anonymous_visitor_recognizes_with_the_shared_model_and_bad_uploads_get_the_clis_words(
+        space, tiny_model_dir, example_lines):
+    from gradio_client import handle_file
+
+    anonymous = space[0].anonymous()
+    text, details = anonymous.predict(handle_file(str(example_lines[0])), str(tiny_model_dir), "", "ocr", "default",
+                                      8, api_name="/recognize")
+    assert "new tokens" in details
+    bad = Path(__file__).resolve().parent.parent / "data" / "bad_inputs"
+    assert "above the limit of" in call_error(anonymous, handle_file(str(bad / "header_200mp.png")),
+                                              str(tiny_model_dir), "", "ocr", "default", 8, api_name="/recognize")
+    assert "Not a readable image" in call_error(anonymous, handle_file(str(bad / "corrupt.png")),
+                                                str(tiny_model_dir), "", "ocr", "default", 8, api_name="/recognize")
