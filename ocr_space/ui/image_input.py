@@ -13,13 +13,12 @@ import gradio as gr
 
 
 class ImagePath(gr.Image):
-    """``gr.Image(type="filepath")`` without Gradio's own decoding (the browser sees a plain Image)."""
+    """``gr.Image(type="filepath")`` without Gradio's own decoding (the browser sees a plain Image).
+
+    No ``__init__`` of its own: Gradio builds the browser's props from the signature of ``__init__``.
+    """
 
     is_template = True  # Gradio then renders it with its parent's (gr.Image's) frontend
-
-    def __init__(self, *args, **kwargs):
-        kwargs["type"] = "filepath"
-        super().__init__(*args, **kwargs)
 
     def preprocess(self, payload):
         if payload is None or payload.path is None:  # no upload, or a pasted/webcam data: URL Gradio decodes

@@ -50,7 +50,7 @@ def build() -> None:
         form = Form("recognize")  # the order is the API's ("/recognize") parameter order
         with gr.Row():
             with gr.Column():
-                form.field("image", ImagePath, sources=["upload", "clipboard", "webcam"])
+                form.field("image", ImagePath, type="filepath", sources=["upload", "clipboard", "webcam"])
                 model = form.field("model", gr.Dropdown, choices=model_choices(), value=default_model(),
                                    allow_custom_value=True, elem_id="recognize-model")
                 form.field("adapter", gr.Textbox)
