@@ -4,10 +4,13 @@ import os
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home; must precede importing gradio
 
-from ocr_space.config import server_host  # noqa: E402
+from ocr_space.config import LIMITS, server_host  # noqa: E402
 from ocr_space.ui import build_app  # noqa: E402
 
 demo = build_app()
 
 if __name__ == "__main__":
-    demo.queue().launch(server_name=server_host())
+    # limits a public Space needs (see README, "Running it as a public Space"); uploads over the size are refused
+    # by Gradio before any handler (or image decoder) sees them
+    demo.queue(max_size=LIMITS.queue_size).launch(server_name=server_host(),
+                                                  max_file_size=f"{int(LIMITS.max_file_mb)}mb")

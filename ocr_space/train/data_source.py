@@ -49,8 +49,10 @@ def _from_folder(folder: Path):
 def _from_hub(repo_id: str):
     import datasets
 
+    from ocr_space.hub_reads import hub_read_token
+
     try:
-        loaded = datasets.load_dataset(repo_id)
+        loaded = datasets.load_dataset(repo_id, token=hub_read_token())
     except Exception as exc:  # noqa: BLE001 - offline, missing, gated...: all mean "cannot use it"
         raise DatasetError(f"Could not load the Hub dataset {repo_id!r}: {exc}. Check the id, log in for private "
                            "datasets, or build a local dataset folder.") from exc

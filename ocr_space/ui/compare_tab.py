@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from pathlib import Path
 
 import gradio as gr
 import pandas as pd
@@ -13,10 +14,14 @@ from ocr_space.evaluation.normalize import WHITESPACE_MODES, Normalization
 from ocr_space.evaluation.report import samples_table_html
 from ocr_space.evaluation.results import EvaluationReport
 from ocr_space.models.cache import MODELS
+from ocr_space.config import LIMITS
+from ocr_space.ui.access import AccessDenied, using_gpu, visitor
+from ocr_space.ui.downloads import downloadable
 from ocr_space.ui.errors import shows_errors
 from ocr_space.ui.form import Form, field_values
 from ocr_space.ui.model_field import default_model, follow_model, mode_choices
 from ocr_space.ui.strings import t
+from ocr_space.workspace import unique_run_name
 
 ENGINE_CHOICES = ["base", "tuned", "merged", "tesseract", "rapidocr"]
 #: the mode dropdown's "no choice": the family's default mode
@@ -68,7 +73,8 @@ def _columns(**values) -> dict:
 
 
 @shows_errors
-def run_compare(progress=gr.Progress(), **values):
+def run_compare(progress=gr.Progress(), request: gr.Request = None, profile: gr.OAuthProfile | None = None,
+                oauth_token: gr.OAuthToken | None = None, **values):
     """Handler: run compare() on the form's values (by setting name) and return (verdict, summary, chart, samples
     html, confusions, report files)."""
     data = (values["data"] or "").strip()
@@ -76,20 +82,31 @@ def run_compare(progress=gr.Progress(), **values):
         raise gr.Error(t("compare.no_data"), print_exception=False)
     if not values["engines"]:
         raise gr.Error(t("compare.no_engines"), print_exception=False)
-    specs = engine_specs(values["engines"], values["model"], values["adapter"], values["merged"])
+    person = visitor(request, profile, oauth_token)
+    space = person.workspace
+    data = space.reference(data, owner_optional=True)
+    specs = engine_specs(values["engines"], space.reference(values["model"]), space.reference(values["adapter"]),
+                         space.reference(values["merged"]))
+    limit = int(values["limit"]) if values["limit"] else None
+    if person.public and (limit is None or limit > LIMITS.max_compare_lines):
+        raise AccessDenied(t("access.too_many", what=t("access.limit.compare"), limit=LIMITS.max_compare_lines,
+                             count=limit or t("compare.all_lines")))
     normalization = Normalization(**field_values(Normalization, values))
-    out = tempfile.mkdtemp(prefix="ocr-space-compare-")  # Gradio serves downloads from the temp dir
+    # reports go to the visitor's own folder in public mode (downloads are temp copies), else the temp dir
+    out = (unique_run_name(space.reports, "compare") if person.public
+           else Path(tempfile.mkdtemp(prefix="ocr-space-compare-")))
     mode = values["mode"]
-    report = compare(data, specs, split=values["split"], limit=int(values["limit"]) if values["limit"] else None,
-                     out=out, normalization=normalization, batch_size=int(values["batch_size"]),
-                     max_new_tokens=int(values["max_new_tokens"]), mode=None if mode == DEFAULT_MODE else mode,
-                     loader=MODELS.get,
-                     progress=lambda done, total, message: progress(done / max(total, 1), desc=message))
+    with person.reading_hub(), using_gpu("compare", progress):
+        report = compare(data, specs, split=values["split"], limit=limit,
+                         out=out, normalization=normalization, batch_size=int(values["batch_size"]),
+                         max_new_tokens=int(values["max_new_tokens"]), mode=None if mode == DEFAULT_MODE else mode,
+                         loader=MODELS.get,
+                         progress=lambda done, total, message: progress(done / max(total, 1), desc=message))
     verdict = "\n".join(f"- {c.verdict}" for c in report.comparisons) or t("compare.baseline_only")
     chart = pd.DataFrame([_columns(engine=e.name, cer=round(100 * e.summary.cer, 2))
                           for e in report.available_engines])
     confusions = pd.DataFrame(report.confusion_rows)
-    files = [str(path) for path in report.files.values()]
+    files = downloadable(list(report.files.values()))
     # keep the engines' order, baseline first
     chart_plot = gr.BarPlot(value=chart, sort=list(chart[t("compare.column.engine")]))
     return verdict, summary_frame(report), chart_plot, str(samples_table_html(report)), confusions, files
@@ -141,4 +158,4 @@ def build() -> None:
         model.change(lambda name, current: follow_model(name, current, DEFAULT_MODE), inputs=[model, mode],
                      outputs=mode, show_progress="hidden")
         run.click(run_compare, inputs_kwargs=form.inputs, outputs=[verdict, summary, chart, samples, confusions, files],
-                  api_name="compare")
+                  api_name="compare", concurrency_id="gpu")

@@ -8,20 +8,23 @@ the CLI in another process all show the same live state.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import gradio as gr
 import pandas as pd
 
 from ocr_space.cli.train_flags import equivalent_command
-from ocr_space.config import runs_root
+from ocr_space.config import LIMITS
 from ocr_space.train import PRESETS, RUNNER, RunDir, TrainConfig, list_runs, preset
 from ocr_space.train.recipe import CHECKPOINTING
 from ocr_space.train.run_dir import ACTIVE_STATES
+from ocr_space.ui.access import AccessDenied, Visitor, visitor
 from ocr_space.ui.errors import shows_errors
 from ocr_space.ui.form import Form, field_values
 from ocr_space.ui.model_field import default_model, follow_model, mode_choices
 from ocr_space.ui.strings import t
+from ocr_space.workspace import PathNotAllowed, unique_run_name
 
 #: the advanced settings shown in the form, in order (TrainConfig field names; labels are t("finetune.NAME"))
 ADVANCED_FIELDS = ("steps", "learning_rate", "lora_r", "lora_alpha", "batch_size", "grad_accum", "warmup_steps",
@@ -51,16 +54,42 @@ def command_preview(**values) -> str:
 
 
 @shows_errors
-def start_training(**values):
-    """Handler: validate the form and start a run; returns the run picker pointed at it."""
-    job = RUNNER.start(form_config(values))
+def start_training(request: gr.Request = None, profile: gr.OAuthProfile | None = None,
+                   oauth_token: gr.OAuthToken | None = None, **values):
+    """Handler: check the visitor may train, validate the form and start a run; returns the run picker on it."""
+    person = visitor(request, profile, oauth_token)
+    person.require_trainer()
+    config = visitor_config(person, form_config(values))
+    with person.reading_hub():  # the run's thread keeps this context: its Hub reads carry the visitor's rights
+        job = RUNNER.start(config)
     gr.Info(t("finetune.started", run=job.run_dir))
-    return _run_picker(str(job.run_dir))
+    return _run_picker(person, str(job.run_dir))
+
+
+def visitor_config(person: Visitor, config: TrainConfig) -> TrainConfig:
+    """``config`` with the visitor's paths confined and their run folder chosen (a new one, never a taken one)."""
+    if not person.public:
+        return config
+    if config.steps > LIMITS.max_steps:
+        raise AccessDenied(t("access.too_many", what=t("access.limit.steps"), limit=LIMITS.max_steps,
+                             count=config.steps))
+    space = person.workspace
+    model, data = space.reference(config.model), space.reference(str(config.data), owner_optional=True)
+    if config.out:
+        out = space.confine(Path(space.runs, config.out) if not Path(config.out).is_absolute() else config.out,
+                            writable=True)
+    else:
+        name = re.sub(r"[^A-Za-z0-9._-]+", "-", Path(str(data).rstrip("/")).name).strip("-") or "run"
+        out = unique_run_name(space.runs, name)
+    return config.replace(model=model, data=data, out=str(out))
 
 
 @shows_errors
-def cancel_training(run_dir: str) -> str:
+def cancel_training(run_dir: str, request: gr.Request = None, profile: gr.OAuthProfile | None = None) -> str:
     """Handler: ask the run to stop after its current step (also works for a run in another process)."""
+    person = visitor(request, profile)
+    person.require_signed_in("cancel")
+    run_dir = str(person.workspace.confine(run_dir, writable=True)) if run_dir else run_dir
     job = RUNNER.current
     if job is not None and not job.done() and _same(job.run_dir, run_dir):
         job.cancel()
@@ -74,18 +103,26 @@ def cancel_training(run_dir: str) -> str:
 
 
 @shows_errors
-def resume_training(run_dir: str):
-    """Handler: continue the chosen run from its latest checkpoint."""
-    job = RUNNER.resume(run_dir)
+def resume_training(run_dir: str, request: gr.Request = None, profile: gr.OAuthProfile | None = None,
+                    oauth_token: gr.OAuthToken | None = None):
+    """Handler: continue the chosen run from its latest checkpoint (resuming is training: trainers only)."""
+    person = visitor(request, profile, oauth_token)
+    person.require_trainer()
+    run_dir = str(person.workspace.confine(run_dir, writable=True)) if person.public else run_dir
+    with person.reading_hub():
+        job = RUNNER.resume(run_dir)
     gr.Info(t("finetune.started", run=job.run_dir))
-    return _run_picker(str(job.run_dir))
+    return _run_picker(person, str(job.run_dir))
 
 
-def refresh(run_dir: str):
+def refresh(run_dir: str, request: gr.Request = None, profile: gr.OAuthProfile | None = None):
     """Timer handler: (progress, loss plot, before/after, adapter path, log tail) of the chosen run."""
     if not run_dir:
         return t("finetune.no_run"), _loss_frame([]), "", "", ""
-    run = RunDir(run_dir)
+    try:
+        run = RunDir(visitor(request, profile).workspace.confine(run_dir, writable=True))
+    except PathNotAllowed as exc:
+        return str(exc), _loss_frame([]), "", "", ""
     status = run.read_status()
     events = run.read_events()
     adapter = _adapter_path(run, status)
@@ -95,10 +132,14 @@ def refresh(run_dir: str):
     return progress_markdown(run, status, events), _loss_frame(events), summary, adapter, run.log_tail(40)
 
 
-def initial_run():
-    """Page load: show the running job (or the newest run), so a reload re-attaches."""
+def initial_run(request: gr.Request = None, profile: gr.OAuthProfile | None = None):
+    """Page load: the visitor's running job (or their newest run), so a reload re-attaches; what they may do."""
+    person = visitor(request, profile)
     job = RUNNER.current
-    return _run_picker(str(job.run_dir) if job is not None else None)
+    mine = job is not None and person.workspace.owns(job.run_dir)
+    return (_run_picker(person, str(job.run_dir) if mine else None), person.role_note(),
+            gr.update(interactive=person.may_train), gr.update(interactive=person.may_train),
+            gr.update(interactive=not person.public or person.signed_in))
 
 
 def progress_markdown(run: RunDir, status: dict, events: list[dict]) -> str:
@@ -160,8 +201,8 @@ def _loss_frame(events: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["step", "loss"])
 
 
-def _run_picker(selected: str | None):
-    runs = [str(run.path) for run in list_runs(runs_root())]
+def _run_picker(person: Visitor, selected: str | None):
+    runs = [str(run.path) for run in list_runs(person.workspace.runs)]
     if selected and selected not in runs:
         runs.insert(0, selected)
     return gr.update(choices=runs, value=selected or (runs[0] if runs else None))
@@ -180,6 +221,7 @@ def build() -> None:
     """Add the tab's components and events to the current Blocks."""
     with gr.Tab(t("finetune.tab"), id="finetune"):
         gr.Markdown(t("finetune.intro"))
+        role = gr.Markdown()
         form = Form("finetune", TrainConfig)
         with gr.Row():
             with gr.Column(scale=1):
@@ -216,7 +258,7 @@ def build() -> None:
         timer.tick(refresh, inputs=run_dir, outputs=outputs, show_progress="hidden", api_name="train_status")
         run_dir.change(refresh, inputs=run_dir, outputs=outputs, show_progress="hidden")
         # no triggers and no inputs = on page load: a reload or a second browser re-attaches to the job
-        gr.on(triggers=None, fn=initial_run, inputs=None, outputs=run_dir)
+        gr.on(triggers=None, fn=initial_run, inputs=None, outputs=[run_dir, role, start, resume_button, cancel])
         gr.on(triggers=None, fn=command_preview, inputs_kwargs=form.inputs, outputs=command)
 
 
