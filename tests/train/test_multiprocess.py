@@ -1,0 +1,82 @@
+"""Acceptance for multi-process runs on CPU: `torchrun --nproc_per_node 2` (gloo) gives the numbers one process gives.
+
+Each launch is a real ``torchrun --standalone`` of ``python -m ocr_space ...``:
+two processes import the package, load the tiny model and talk over gloo, the
+way N GPU processes talk over NCCL. (``accelerate launch --cpu`` starts a
+single process unless mpirun is set up, so torchrun is the CPU launcher here;
+``accelerate launch --multi_gpu --num_processes 2`` starts the same two.)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+LAUNCH_TIMEOUT = 300
+
+
+def launch(args: list[str], processes: int = 2) -> subprocess.CompletedProcess:
+    """``torchrun --standalone --nproc_per_node N -m ocr_space ARGS`` from the repository root."""
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False", "TOKENIZERS_PARALLELISM": "false",
+           "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={processes}",
+               "-m", "ocr_space", *args]
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=LAUNCH_TIMEOUT)
+    assert done.returncode == 0, f"launch failed ({done.returncode}):\n{done.stdout}\n{done.stderr[-4000:]}"
+    return done
+
+
+@pytest.fixture(scope="module")
+def two_process_eval(reader_model_dir, small_dataset, tmp_path_factory):
+    """`eval` of the 6 test lines by 2 processes, batches of 2: the processes read 4 and 2 lines."""
+    out = tmp_path_factory.mktemp("eval-2")
+    done = launch(["eval", "--model", str(reader_model_dir), "--data", str(small_dataset), "--out", str(out),
+                   "--batch-size", "2", "--max-new-tokens", "8", "--device", "cpu"])
+    return done, out
+
+
+def test_eval_with_two_processes_reports_the_numbers_of_one(two_process_eval, reader_model_dir, small_dataset):
+    from ocr_space.evaluation.compare import evaluate
+
+    done, out = two_process_eval
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    single = evaluate(str(reader_model_dir), str(small_dataset), batch_size=2, max_new_tokens=8, device="cpu")
+
+    assert report["settings"]["processes"] == 2
+    assert report["samples"] == len(single.references) == 6
+    assert [row["hypothesis"] for row in report["rows"]] == single.engines[0].hypotheses
+    assert report["engines"][0]["summary"] == single.engines[0].summary.as_dict()
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == single.summary()
+
+
+def test_only_rank_zero_prints_and_writes_the_report(two_process_eval):
+    done, out = two_process_eval
+    assert sorted(p.name for p in out.iterdir()) == ["report.csv", "report.html", "report.json"]
+    summaries = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    assert len(summaries) == 1  # one JSON summary, not one per process
+
+
+def test_recognize_with_two_processes_prints_every_image_once_in_input_order(reader_model_dir, small_dataset,
+                                                                             tmp_path):
+    from ocr_space.data.splits import load_split
+    from ocr_space.models import load_model
+    from ocr_space.recognize import recognize_batch
+
+    rows = load_split(str(small_dataset), "test")
+    paths = []
+    for index, image in enumerate(rows["image"][:5]):
+        paths.append(tmp_path / f"line_{index}.png")
+        image.save(paths[-1])
+    done = launch(["recognize", "--model", str(reader_model_dir), "--max-new-tokens", "6", "--batch-size", "2",
+                   "--device", "cpu", "--json", *map(str, paths)])
+
+    printed = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    single = recognize_batch(load_model(str(reader_model_dir), device="cpu"), paths, max_new_tokens=6, batch_size=2)
+    assert [item["image"] for item in printed] == [str(p) for p in paths]
+    assert [item["text"] for item in printed] == [r.text for r in single]
