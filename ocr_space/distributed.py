@@ -176,6 +176,30 @@ def run_everywhere(work: Callable[[], Result]) -> list[Result]:
     return [value for _, value in outcomes]
 
 
+def on_main_then_share(work: Callable[[], Result]) -> Result:
+    """``work()`` on rank 0 only (e.g. create a run folder); its result, or its failure, on every process.
+
+    >>> on_main_then_share(lambda: "runs/a")
+    'runs/a'
+    """
+    place = topology()
+    if not place.distributed:
+        return work()
+    failure, result = None, None
+    if place.is_main:
+        try:
+            result = work()
+        except Exception as exc:  # noqa: BLE001 - re-raised below, once the other processes know
+            failure = exc
+    ok, value = gather_objects((failure is None, result if failure is None else f"{type(failure).__name__}: "
+                                                                                f"{failure}"))[0]
+    if failure is not None:
+        raise failure
+    if not ok:
+        raise ProcessFailed(f"Process 0 of this launch failed: {value}")
+    return value
+
+
 def map_in_shares(items: Sequence[Item], batch_size: int,
                   work: Callable[[list[Item]], Sequence[Result]]) -> list[Result]:
     """``work`` on this process's share of ``items``; every process gets all results, in input order.
