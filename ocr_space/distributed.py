@@ -182,22 +182,7 @@ def on_main_then_share(work: Callable[[], Result]) -> Result:
     >>> on_main_then_share(lambda: "runs/a")
     'runs/a'
     """
-    place = topology()
-    if not place.distributed:
-        return work()
-    failure, result = None, None
-    if place.is_main:
-        try:
-            result = work()
-        except Exception as exc:  # noqa: BLE001 - re-raised below, once the other processes know
-            failure = exc
-    ok, value = gather_objects((failure is None, result if failure is None else f"{type(failure).__name__}: "
-                                                                                f"{failure}"))[0]
-    if failure is not None:
-        raise failure
-    if not ok:
-        raise ProcessFailed(f"Process 0 of this launch failed: {value}")
-    return value
+    return run_everywhere(work if topology().is_main else lambda: None)[0]
 
 
 def map_in_shares(items: Sequence[Item], batch_size: int,
