@@ -14,8 +14,8 @@ environment or ``torch.distributed`` directly:
   back together in input order. Whole batches, because a batch read on one
   process is then the very same batch a single process would read: the numbers
   do not depend on how many processes read them;
-- :func:`agree_on_min`: every rank ends up with the smallest of the values the
-  ranks proposed (e.g. the micro-batch that fits on every GPU).
+- :func:`run_everywhere` / :func:`on_main_then_share`: a failure on one process
+  is raised on every process instead of leaving the others waiting forever.
 
 A plain ``python -m ocr_space`` is a world of one: nothing is initialised, no
 collective is called, and every function here is the identity. The process
@@ -195,11 +195,6 @@ def map_in_shares(items: Sequence[Item], batch_size: int,
     share = batch_aligned_share(len(items), batch_size)
     shares = run_everywhere(lambda: list(work(list(items[share.start:share.stop]))) if len(share) else [])
     return [result for results in shares for result in results]
-
-
-def agree_on_min(value: int) -> int:
-    """The smallest ``value`` any process proposed, on every process (a MIN all-reduce)."""
-    return min(gather_objects(int(value)))
 
 
 def barrier() -> None:
