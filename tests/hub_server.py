@@ -1,7 +1,8 @@
 """A small stand-in for the Hugging Face Hub HTTP API, for tests on 127.0.0.1.
 
-The Hub is unreachable here and no self-hostable Hub-compatible server is on
-PyPI (see DESIGN.md §3), so this speaks the subset the real
+The Hub is unreachable here and no self-hostable Hub-compatible server is
+installable from the package registries (KohakuHub is not on PyPI; olah is
+read-only), so this speaks the subset the real
 ``huggingface_hub`` client uses for our calls: whoami, create-repo, repo info,
 preupload (every file "regular", i.e. inline in the commit), ndjson commit,
 tree listing, resolve (HEAD + GET downloads) and ``/api/validate-yaml``.

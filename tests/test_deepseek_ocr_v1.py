@@ -8,7 +8,7 @@ from PIL import Image
 from ocr_space.cli import main
 from ocr_space.errors import ModelLoadError
 from ocr_space.models import family_for_config, get_family
-from ocr_space.models.deepseek_ocr_images import v1_processor
+from ocr_space.models.deepseek_ocr_v1.images import v1_processor
 from ocr_space.models.params import count_architecture
 from ocr_space.testing import IMAGE, build_tiny_tokenizer
 
@@ -131,7 +131,7 @@ def test_tiny_model_command_builds_a_tiny_v1(tmp_path, capsys):
 
 
 def test_the_app_offers_both_families_default_models(monkeypatch):
-    from ocr_space.config import model_choices
+    from ocr_space.models.registry import model_choices
 
     monkeypatch.delenv("OCR_SPACE_MODEL", raising=False)
     assert model_choices() == ["deepseek-community/DeepSeek-OCR-2", "deepseek-ai/DeepSeek-OCR"]

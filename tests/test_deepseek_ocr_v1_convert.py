@@ -11,8 +11,8 @@ from transformers import AutoModelForImageTextToText
 
 from ocr_space.cli import main
 from ocr_space.models import load_model
-from ocr_space.models.v1_convert import cached_native_folder, convert_from_v1, convert_to_v1
-from ocr_space.models.v1_layout import (
+from ocr_space.models.deepseek_ocr_v1.convert import cached_native_folder, convert_from_v1, convert_to_v1
+from ocr_space.models.deepseek_ocr_v1.layout import (
     DROPPED,
     CheckpointConversionError,
     native_to_v1_state_dict,
@@ -236,7 +236,7 @@ PUBLISHED_V1_CONFIG = {
 
 def test_every_published_v1_weight_maps_and_fills_the_full_size_native_model_exactly():
     """On the meta device: the real checkpoint's 2,710 tensors become exactly the native model's, shape for shape."""
-    from ocr_space.models.v1_convert import expected_native_shapes, native_config_from_v1
+    from ocr_space.models.deepseek_ocr_v1.convert import expected_native_shapes, native_config_from_v1
 
     published = published_v1_weights()
     assert len(published) == 2710  # as listed for the real checkpoint
@@ -251,7 +251,7 @@ def test_every_published_v1_weight_maps_and_fills_the_full_size_native_model_exa
 
 def test_published_v1_config_converts_to_our_full_size_config():
     from ocr_space.models import get_family
-    from ocr_space.models.v1_convert import native_config_from_v1
+    from ocr_space.models.deepseek_ocr_v1.convert import native_config_from_v1
 
     converted = native_config_from_v1(PUBLISHED_V1_CONFIG, image_token_id=128815).to_dict()
     ours = get_family("deepseek-ocr").full_config().to_dict()

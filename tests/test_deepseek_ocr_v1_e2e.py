@@ -10,7 +10,7 @@ from transformers import LogitsProcessor, LogitsProcessorList, UnlimitedOcrForCo
 
 from ocr_space.models import load_model
 from ocr_space.models.lora import LoraSettings, lora_config
-from ocr_space.models.v1_convert import convert_to_v1
+from ocr_space.models.deepseek_ocr_v1.convert import convert_to_v1
 from ocr_space.recognize import recognize, recognize_batch
 
 LINE_TEXT = "今天天气很好，我们去公园散步。"  # examples/lines/line_000.png

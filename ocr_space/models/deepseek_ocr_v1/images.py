@@ -33,6 +33,8 @@ from transformers.models.deepseek_ocr2.image_processing_pil_deepseek_ocr2 import
     get_optimal_tiled_canvas,
 )
 
+from ocr_space.models.deepseek_ocr_v1.config import scaled_px
+
 
 class UnlimitedOcrImageProcessorKwargs(DeepseekOcr2ImageProcessorKwargs, total=False):
     r"""
@@ -116,8 +118,6 @@ def v1_processor(tokenizer, patch_size: int = 16):
     >>> processor = v1_processor(tokenizer)  # doctest: +SKIP
     """
     from transformers import UnlimitedOcrProcessor
-
-    from ocr_space.models.deepseek_ocr import scaled_px
 
     image_processor = UnlimitedOcrImageProcessorPil(
         size={"height": scaled_px(1024, patch_size), "width": scaled_px(1024, patch_size)},

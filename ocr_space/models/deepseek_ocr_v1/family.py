@@ -25,7 +25,7 @@ Two things make it v1 rather than Unlimited-OCR:
 
 Official v1 checkpoints (``model_type: deepseek_vl_v2``, architecture
 ``DeepseekOCRForCausalLM``) are converted to the native layout on load
-(:mod:`ocr_space.models.v1_convert`), into a cache folder.
+(:mod:`ocr_space.models.deepseek_ocr_v1.convert`), into a cache folder.
 
 LoRA: the reference recipe adapts q/k/v/o/gate/up/down of the decoder
 (77,509,632 parameters at r=16, CLIP untouched). Natively the 64 routed experts
@@ -43,16 +43,15 @@ so the update is rank 16 rather than up to 32, with fewer parameters.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from ocr_space.errors import ModelLoadError
-from ocr_space.models.deepseek_ocr2 import DEEPSEEK_OCR_DECODER, LORA_EXPERT_PARAMETERS, tiny_decoder
-from ocr_space.models.registry import ModelFamily, ResolutionMode, register
+from ocr_space.models.deepseek_decoder import LORA_EXPERT_PARAMETERS
+from ocr_space.models.deepseek_ocr_v1.config import (OFFICIAL_PATCH_SIZE, TINY_PATCH, full_config,
+                                                     is_v1_native_config, scaled_px, tiny_config)
+from ocr_space.models.deepseek_ocr_v1.convert import cached_native_folder, is_official_v1_config
+from ocr_space.models.family import FREE_OCR_PROMPT, ModelFamily, ResolutionMode
 
 FAMILY_NAME = "deepseek-ocr"
-
-#: v1's decoder: the DeepSeek-OCR decoder with plain causal attention on every layer.
-V1_DECODER: dict[str, Any] = dict(DEEPSEEK_OCR_DECODER, max_position_embeddings=8192)
 
 #: Decoder attention, dense MLP and shared experts; not CLIP's q/k/v (the reference recipe leaves CLIP alone).
 LORA_LINEAR_PATTERN = (
@@ -62,93 +61,10 @@ LORA_LINEAR_PATTERN = (
 
 UNLIMITED_OCR_TYPES = ("unlimited_ocr", "UnlimitedOcrForConditionalGeneration")
 
-#: v1's sizes are stated for SAM's 16-px patches; see :func:`scaled_px`.
-OFFICIAL_PATCH_SIZE = 16
-
-
-def scaled_px(official_px: int, patch_size: int) -> int:
-    """A v1 pixel size for a SAM patch size: the same number of patches, so the same token layout.
-
-    >>> scaled_px(1024, 16), scaled_px(1024, 4)
-    (1024, 256)
-    """
-    return official_px * patch_size // OFFICIAL_PATCH_SIZE
-
-
-def v1_config(text: dict | None = None, sam: dict | None = None, encoder: dict | None = None,
-              image_token_id: int = 128815):
-    """An ``UnlimitedOcrConfig`` with v1's full attention; ``text``/``sam``/``encoder`` override sizes.
-
-    ``sliding_window`` keeps its default (the config validator rejects None);
-    with every layer on full attention it is never used.
-
-    >>> v1_config().text_config.layer_types[:2]
-    ['full_attention', 'full_attention']
-    """
-    from transformers import UnlimitedOcrConfig
-
-    text_config = dict(V1_DECODER, **(text or {}))
-    text_config["layer_types"] = ["full_attention"] * text_config["num_hidden_layers"]
-    return UnlimitedOcrConfig(
-        vision_config={"sam_config": dict(sam or {}), "encoder_config": dict(encoder or {})},
-        text_config=text_config,
-        image_token_id=image_token_id,
-    )
-
-
-def full_config():
-    """The published DeepSeek-OCR v1 architecture (less CLIP's unused patch embedding): 3,335,504,128 parameters."""
-    return v1_config()
-
-
-TINY_PATCH = 4
-
-
-def tiny_config(vocab_size: int, bos_token_id: int, eos_token_id: int, pad_token_id: int, image_token_id: int):
-    """v1's architecture shrunk for CPU tests, with v1's token layout.
-
-    SAM patches of 4 px (instead of 16) with every view size divided by 4
-    (:func:`~ocr_space.models.deepseek_ocr_images.v1_processor`) give the same
-    patch grids, hence the same token counts as the real model (Base: 256 px ->
-    64x64 patches -> two stride-2 convs -> 16x16). CLIP's width must equal SAM's
-    last downsample channel count (CLIP reads SAM's features as its patches).
-    """
-    return v1_config(
-        text={
-            **tiny_decoder(vocab_size, bos_token_id, eos_token_id, pad_token_id),
-            # with 0.02 the frozen lm_head gives near-uniform logits that LoRA cannot sharpen (the final norm
-            # fixes the hidden scale), so a few training steps could hardly lower the loss
-            "initializer_range": 0.2,
-        },
-        sam={
-            "hidden_size": 32,
-            "output_channels": 32,
-            "num_hidden_layers": 2,
-            "num_attention_heads": 2,
-            "mlp_dim": 64,
-            "image_size": scaled_px(1024, TINY_PATCH),
-            "patch_size": TINY_PATCH,
-            "window_size": 8,
-            "global_attn_indexes": [1],
-            # the class default (1e-10) makes SAM nearly constant, so images would not matter
-            "initializer_range": 0.02,
-            "downsample_channels": [32, 64],
-        },
-        encoder={
-            "hidden_size": 64,
-            "intermediate_size": 128,
-            "num_hidden_layers": 2,
-            "num_attention_heads": 4,
-            "image_size": 64,
-            "patch_size": 4,
-        },
-        image_token_id=image_token_id,
-    )
-
 
 def tiny_processor(tokenizer):
     """The real Unlimited-OCR processor with v1's settings, sized for :func:`tiny_config`."""
-    from ocr_space.models.deepseek_ocr_images import register_pil_backend, v1_processor
+    from ocr_space.models.deepseek_ocr_v1.images import register_pil_backend, v1_processor
 
     register_pil_backend()
     return v1_processor(tokenizer, patch_size=TINY_PATCH)
@@ -190,17 +106,8 @@ RESOLUTION_MODES = {
 }
 
 
-def is_v1_native_config(config: dict) -> bool:
-    """An ``unlimited_ocr`` config is v1 when every decoder layer uses full attention."""
-    text = config.get("text_config") or {}
-    layer_types = text.get("layer_types")
-    return bool(layer_types) and all(kind == "full_attention" for kind in layer_types)
-
-
 def claims_config(config: dict) -> bool:
     """True for official v1 checkpoints and native v1 folders; a clear error for look-alikes we do not support."""
-    from ocr_space.models.v1_convert import is_official_v1_config
-
     if is_official_v1_config(config):
         return True
     model_type = config.get("model_type", "")
@@ -222,8 +129,7 @@ def claims_config(config: dict) -> bool:
 
 def prepare_checkpoint(folder: Path, config: dict) -> Path:
     """Official v1 layout -> a converted native folder (cached); native folders load as they are."""
-    from ocr_space.models.deepseek_ocr_images import register_pil_backend
-    from ocr_space.models.v1_convert import cached_native_folder, is_official_v1_config
+    from ocr_space.models.deepseek_ocr_v1.images import register_pil_backend
 
     register_pil_backend()
     if is_official_v1_config(config):
@@ -231,22 +137,21 @@ def prepare_checkpoint(folder: Path, config: dict) -> Path:
     return folder
 
 
-FAMILY = register(
-    ModelFamily(
-        name=FAMILY_NAME,
-        title="DeepSeek-OCR",
-        default_repo="deepseek-ai/DeepSeek-OCR",
-        model_types=UNLIMITED_OCR_TYPES + ("deepseek_vl_v2", "DeepseekOCRForCausalLM"),
-        full_config=full_config,
-        tiny_config=tiny_config,
-        tiny_processor=tiny_processor,
-        lora_linear_pattern=LORA_LINEAR_PATTERN,
-        lora_expert_parameters=LORA_EXPERT_PARAMETERS,
-        resolution_modes=RESOLUTION_MODES,
-        default_mode="gundam",
-        training_mode="small",
-        ocr_prompt="<image>\nFree OCR.",
-        prepare_checkpoint=prepare_checkpoint,
-        claims_config=claims_config,
-    )
+#: DeepSeek-OCR v1: Gundam (global view + tiles) by default, one 640-px view for training on text lines.
+FAMILY = ModelFamily(
+    name=FAMILY_NAME,
+    title="DeepSeek-OCR",
+    default_repo="deepseek-ai/DeepSeek-OCR",
+    model_types=UNLIMITED_OCR_TYPES + ("deepseek_vl_v2", "DeepseekOCRForCausalLM"),
+    full_config=full_config,
+    tiny_config=tiny_config,
+    tiny_processor=tiny_processor,
+    lora_linear_pattern=LORA_LINEAR_PATTERN,
+    lora_expert_parameters=LORA_EXPERT_PARAMETERS,
+    resolution_modes=RESOLUTION_MODES,
+    default_mode="gundam",
+    training_mode="small",
+    ocr_prompt=FREE_OCR_PROMPT,
+    prepare_checkpoint=prepare_checkpoint,
+    claims_config=claims_config,
 )

@@ -2,7 +2,7 @@
 
 A folder conversion translates config.json (official ``deepseek_vl_v2``
 fields <-> ``UnlimitedOcrConfig`` with v1's full attention), renames and
-reshapes the weights by the rules in :mod:`ocr_space.models.v1_layout`, checks
+reshapes the weights by the rules in :mod:`ocr_space.models.deepseek_ocr_v1.layout`, checks
 every tensor against the shapes the native model expects (so a checkpoint we do
 not understand never loads half-initialised), and adds what the other side
 needs: the processor for native folders, the tokenizer for both. Outputs are
@@ -24,7 +24,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from ocr_space.models.v1_layout import (
+from ocr_space.models.deepseek_ocr_v1.config import v1_config
+from ocr_space.models.deepseek_ocr_v1.layout import (
     CheckpointConversionError,
     Plan,
     Step,
@@ -71,8 +72,6 @@ _CLIP_DEFAULTS = {"width": 1024, "layers": 24, "heads": 16, "image_size": 224, "
 
 def native_config_from_v1(config: Mapping, image_token_id: int):
     """The native ``UnlimitedOcrConfig`` (v1: full attention) for an official v1 config.json."""
-    from ocr_space.models.deepseek_ocr import v1_config
-
     language = config.get("language_config") or config
     unsupported = {"use_mla": bool(language.get("use_mla")), "norm_topk_prob": bool(language.get("norm_topk_prob")),
                    "scoring_func": language.get("scoring_func", "softmax") != "softmax",
@@ -300,7 +299,7 @@ def convert_from_v1(src: str | Path, out: str | Path) -> ConversionReport:
     """
     from transformers import GenerationConfig
 
-    from ocr_space.models.deepseek_ocr_images import v1_processor
+    from ocr_space.models.deepseek_ocr_v1.images import v1_processor
 
     src, out = Path(src), Path(out)
     config = _read_config(src)
