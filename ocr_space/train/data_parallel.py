@@ -25,9 +25,8 @@ so an optimizer step sees ``batch_size x grad_accum x N`` samples.
 from __future__ import annotations
 
 from ocr_space.errors import ConfigError
-
-STRATEGIES = ("ddp", "fsdp")
-EFFECTIVE_BATCH = ("keep", "scale")
+from ocr_space.train.memory_fit import FitResult, MemoryPlan
+from ocr_space.train.recipe import STRATEGIES
 
 
 def share_effective_batch(batch_size: int, grad_accum: int, world_size: int) -> tuple[int, int]:
@@ -67,6 +66,22 @@ def per_process_batch(batch_size: int, grad_accum: int, world_size: int, effecti
     return share_effective_batch(batch_size, grad_accum, world_size)
 
 
+def process_training_device(requested: str) -> str:
+    """This process's device: under a launcher ``auto``/``cuda`` = ``cuda:LOCAL_RANK``; one GPU for all is refused.
+
+    >>> process_training_device("cpu")
+    'cpu'
+    """
+    from ocr_space.distributed import process_device, topology
+
+    device = process_device(requested)
+    world_size = topology().world_size
+    if world_size > 1 and device.startswith("cuda:") and device == requested:
+        raise ConfigError(f"device: {requested} would put all {world_size} processes on one GPU; use device auto "
+                          "(each process takes the GPU of its local rank).")
+    return device
+
+
 def check_strategy(strategy: str, world_size: int, device: str) -> str:
     """The strategy this run uses: ``none`` in a single process; FSDP only on CUDA.
 
@@ -102,6 +117,27 @@ def trainer_arguments(strategy: str) -> dict:
         return {"fsdp": "full_shard auto_wrap",
                 "fsdp_config": {"use_orig_params": True, "sync_module_states": True, "cpu_ram_efficient_loading": False}}
     return {}
+
+
+def agree_on_fit(plans: list[MemoryPlan], fit: FitResult) -> FitResult:
+    """The memory ladder's rung every process takes: the furthest down any process had to go.
+
+    Each GPU probes its own heaviest batch; they must all train the same
+    micro-batch and accumulation (the effective batch and the data order depend
+    on it), and a rung further down needs less memory, so the one furthest down
+    fits everywhere. If nothing fits on one GPU, nothing is chosen anywhere.
+    """
+    from ocr_space.distributed import gather_objects
+
+    mine = plans.index(fit.plan) if fit.plan is not None else len(plans)
+    rungs = gather_objects(mine)
+    agreed = max(rungs)
+    if agreed == mine:
+        return fit
+    plan = plans[agreed] if agreed < len(plans) else None
+    note = {"plan": plan.describe() if plan else None, "fits": plan is not None,
+            "why": f"another GPU needs it (rungs per process: {rungs})"}
+    return FitResult(plan=plan, attempts=[*fit.attempts, note])
 
 
 def check_resume_world_size(recorded: int | None, current: int) -> None:

@@ -43,11 +43,13 @@ def visible_gpus() -> int:
 def launch_command(config_file: Path, run_dir: Path, processes: int) -> list[str]:
     """``accelerate launch --multi_gpu --num_processes N -m ocr_space train --config FILE --out RUN``.
 
+    Port 0: accelerate picks a free port, so two launches on one machine do not collide.
+
     >>> launch_command(Path("r/config.yaml"), Path("r"), 4)[3:6]
     ['--multi_gpu', '--num_processes', '4']
     """
     return [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", str(processes),
-            "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no",
+            "--num_machines", "1", "--main_process_port", "0", "--mixed_precision", "no", "--dynamo_backend", "no",
             "-m", "ocr_space", "train", "--config", str(config_file), "--out", str(run_dir)]
 
 

@@ -22,6 +22,9 @@ OPTIMIZERS = ("auto", "adamw_torch", "adamw_8bit", "paged_adamw_8bit", "adafacto
 PRECISIONS = ("auto", "fp32", "fp16", "bf16")
 BACKENDS = ("auto", "peft", "unsloth")
 CHECKPOINTING = ("auto", "on", "decoder", "off")
+#: how several processes (torchrun / accelerate launch) share a run: ocr_space.train.data_parallel
+STRATEGIES = ("ddp", "fsdp")
+EFFECTIVE_BATCH = ("keep", "scale")
 #: when the memory probe is off (fit_to_memory false, 4-bit): below this much GPU memory "auto" checkpoints
 #: activations; above, the default micro-batch fits without (8 pages peak at 47 GiB in bf16; bench/RESULTS.md)
 CHECKPOINTING_BELOW_GIB = 40.0
@@ -101,6 +104,14 @@ class TrainConfig:
     backend: str = field(default="auto", metadata={
         "help": "training path: " + ", ".join(BACKENDS) + "; auto = Unsloth's fast path on CUDA when it imports "
                 "and supports the model, else transformers + PEFT"})
+    strategy: str = field(default="ddp", metadata={
+        "help": "with several processes (torchrun / accelerate launch, one per GPU): ddp = a whole model on every "
+                "GPU, gradients averaged (fastest); fsdp = base weights sharded across the GPUs (less memory per "
+                "card, more traffic; CUDA only). Ignored in one process"})
+    effective_batch: str = field(default="keep", metadata={
+        "help": "with N processes: keep = batch_size x grad_accum samples per optimizer step in all, each "
+                "process taking 1/N (the same training as on one GPU); scale = every process takes batch_size x "
+                "grad_accum (N times more samples per step)"})
 
     def validate(self) -> "TrainConfig":
         """Check every field; raise :class:`ConfigError` naming the first bad one. Returns self."""
@@ -126,6 +137,8 @@ class TrainConfig:
         _require_choice(self, "optim", OPTIMIZERS)
         _require_choice(self, "precision", PRECISIONS)
         _require_choice(self, "backend", BACKENDS)
+        _require_choice(self, "strategy", STRATEGIES)
+        _require_choice(self, "effective_batch", EFFECTIVE_BATCH)
         _require(isinstance(self.train_modules, (list, tuple)) and all(isinstance(m, str) and m.strip()
                                                                         for m in self.train_modules),
                  "train_modules", "must be a list of module names such as ['lm_head']")

@@ -1,10 +1,12 @@
-"""Acceptance for multi-process runs on CPU: `torchrun --nproc_per_node 2` (gloo) gives the numbers one process gives.
+"""Acceptance for multi-process runs on CPU (gloo): 2 processes give the numbers 1 process gives.
 
-Each launch is a real ``torchrun --standalone`` of ``python -m ocr_space ...``:
-two processes import the package, load the tiny model and talk over gloo, the
-way N GPU processes talk over NCCL. (``accelerate launch --cpu`` starts a
-single process unless mpirun is set up, so torchrun is the CPU launcher here;
-``accelerate launch --multi_gpu --num_processes 2`` starts the same two.)
+Each launch is real: two processes of ``python -m ocr_space ...`` import the
+package, load the tiny model and talk over gloo, the way N GPU processes talk
+over NCCL. Training starts through :func:`ocr_space.train.launch.launch_training`
+(``accelerate launch --multi_gpu --num_processes 2``, what the app's "use all
+GPUs" runs); evaluation and recognition through ``torchrun --standalone``.
+(``accelerate launch --cpu --num_processes 2`` would start a single process
+unless mpirun is set up.)
 """
 
 from __future__ import annotations
@@ -96,3 +98,53 @@ def test_a_failure_on_one_process_ends_every_process_with_a_message(reader_model
     assert done.returncode != 0
     assert "missing.png" in done.stderr  # process 1's own message
     assert "error: Another process of this launch failed: process 1" in done.stderr  # what process 0 says
+
+
+@pytest.fixture(scope="module")
+def two_process_run(reader_model_dir, small_dataset, tmp_path_factory):
+    """6 steps of 4 samples (2 per process), a checkpoint every 3 steps, started as the app starts it."""
+    from ocr_space.train import RunDir, TrainConfig
+    from ocr_space.train.launch import LAUNCH_LOG, launch_training
+
+    out = tmp_path_factory.mktemp("train-2") / "run"
+    config = TrainConfig(model=str(reader_model_dir), data=str(small_dataset), out=str(out), steps=6, batch_size=4,
+                         warmup_steps=0, save_steps=3, eval_samples=0)
+    launched = launch_training(config, processes=2)
+    code = launched.wait(timeout=LAUNCH_TIMEOUT)
+    log_tail = (out / LAUNCH_LOG).read_text(encoding="utf-8", errors="replace")[-4000:]
+    assert code == 0, f"the launch ended with {code}:\n{log_tail}"
+    return RunDir(out)
+
+
+def test_two_processes_train_one_run_folder_with_the_adapter(two_process_run):
+    status = two_process_run.read_status()
+    plan = status["plan"]
+    assert status["state"] == "done" and status["step"] == 6
+    assert (plan["world_size"], plan["strategy"]) == (2, "ddp")
+    assert (plan["batch_size"], plan["grad_accum"], plan["samples_per_step"]) == (2, 1, 4)  # the effective batch kept
+    assert (two_process_run.adapter / "adapter_model.safetensors").is_file()
+    assert (two_process_run.adapter / "training_config.yaml").is_file()
+    assert sorted(p.name for p in two_process_run.checkpoints.iterdir()) == ["checkpoint-3", "checkpoint-6"]
+
+
+def test_events_are_written_once_per_step(two_process_run):
+    assert [event["step"] for event in two_process_run.read_events()] == [1, 2, 3, 4, 5, 6]
+
+
+def test_the_first_loss_equals_one_process_with_the_same_effective_batch(two_process_run, reader_model_dir,
+                                                                         small_dataset, tmp_path):
+    from ocr_space.train import RunDir, TrainConfig, train
+
+    single = train(TrainConfig(model=str(reader_model_dir), data=str(small_dataset), out=str(tmp_path / "one"),
+                               steps=1, batch_size=4, warmup_steps=0, eval_samples=0))
+    one = RunDir(single.run_dir).read_events()[0]["loss"]
+    two = two_process_run.read_events()[0]["loss"]
+    assert two == pytest.approx(one, rel=1e-5)
+
+
+def test_resuming_with_another_number_of_processes_is_refused(two_process_run):
+    from ocr_space.errors import ConfigError
+    from ocr_space.train import resume
+
+    with pytest.raises(ConfigError, match="trained with 2 process.*torchrun --nproc_per_node 2"):
+        resume(two_process_run.path, steps=8)
