@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ocr_space.errors import ConfigError
+from ocr_space.train.compile import compile_decision
 from ocr_space.train.memory_fit import FitResult, MemoryPlan
 from ocr_space.train.recipe import CHECKPOINTING_BELOW_GIB, TrainConfig
 
@@ -73,6 +74,9 @@ class TrainPlan:
     gpu_budget_bytes: float | None
     #: the memory probe's attempts, once it ran
     memory_probe: tuple[dict, ...] | None = None
+    #: regional torch.compile of the repeated layers, and why (ocr_space.train.compile)
+    compile: bool = False
+    compile_note: str = ""
     #: processes training together (torchrun / accelerate launch): one per GPU; 1 = this process alone
     world_size: int = 1
     #: how they share the model: "none" (one process), "ddp" or "fsdp" (ocr_space.train.data_parallel)
@@ -100,7 +104,9 @@ class TrainPlan:
         _check_four_bit(config, self.device)
         memory, probe = _memory_decision(config, self.device, "peft", self.gpu_budget_bytes, self.strategy,
                                          self.process_batch(config))
-        return dataclasses.replace(self, backend="peft", backend_note=note, memory=memory, probe_memory=probe)
+        compiled, compile_note = compile_decision(config.compile, self.device, "peft")
+        return dataclasses.replace(self, backend="peft", backend_note=note, memory=memory, probe_memory=probe,
+                                   compile=compiled, compile_note=compile_note)
 
     def as_dict(self) -> dict[str, Any]:
         """The plan as ``status.json`` records it (plain JSON values)."""
@@ -117,6 +123,7 @@ class TrainPlan:
             "probe_memory": self.probe_memory,
             "memory_probe": list(self.memory_probe) if self.memory_probe is not None else None,
             "gpu_budget_gib": round(self.gpu_budget_bytes / 2**30, 2) if self.gpu_budget_bytes else None,
+            "compile": self.compile, "compile_note": self.compile_note,
             "world_size": self.world_size, "strategy": self.strategy,
             "samples_per_step": self.samples_per_step if memory else None,
         }
@@ -147,9 +154,10 @@ def resolve_plan(config: TrainConfig) -> TrainPlan:
     budget = gpu_budget_bytes(device)
     batch = per_process_batch(config.batch_size, config.grad_accum, world_size, config.effective_batch)
     memory, probe = _memory_decision(config, device, backend, budget, strategy, batch)
+    compiled, compile_note = compile_decision(config.compile, device, backend)
     return TrainPlan(device=device, precision=precision, optim=optim, family=family, mode=mode, backend=backend,
                      backend_note=note, memory=memory, probe_memory=probe, gpu_budget_bytes=budget,
-                     world_size=world_size, strategy=strategy)
+                     compile=compiled, compile_note=compile_note, world_size=world_size, strategy=strategy)
 
 
 def resolve_precision(config: TrainConfig, device: str) -> Precision:

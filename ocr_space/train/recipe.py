@@ -18,13 +18,14 @@ from typing import Any
 from ocr_space.errors import ConfigError
 
 SCHEDULERS = ("linear", "cosine", "constant", "constant_with_warmup")
-OPTIMIZERS = ("auto", "adamw_torch", "adamw_8bit", "paged_adamw_8bit", "adafactor", "sgd")
+OPTIMIZERS = ("auto", "adamw_torch", "adamw_torch_fused", "adamw_8bit", "paged_adamw_8bit", "adafactor", "sgd")
 PRECISIONS = ("auto", "fp32", "fp16", "bf16")
 BACKENDS = ("auto", "peft", "unsloth")
 CHECKPOINTING = ("auto", "on", "decoder", "off")
 #: how several processes (torchrun / accelerate launch) share a run: ocr_space.train.data_parallel
 STRATEGIES = ("ddp", "fsdp")
 EFFECTIVE_BATCH = ("keep", "scale")
+COMPILE = ("auto", "on", "off")
 #: when the memory probe is off (fit_to_memory false, 4-bit): below this much GPU memory "auto" checkpoints
 #: activations; above, the default micro-batch fits without (8 pages peak at 47 GiB in bf16; bench/RESULTS.md)
 CHECKPOINTING_BELOW_GIB = 40.0
@@ -112,6 +113,9 @@ class TrainConfig:
         "help": "with N processes: keep = batch_size x grad_accum samples per optimizer step in all, each "
                 "process taking 1/N (the same training as on one GPU); scale = every process takes batch_size x "
                 "grad_accum (N times more samples per step)"})
+    compile: str = field(default="auto", metadata={
+        "help": "regional torch.compile of the repeated layers (PEFT backend only): on, off; auto = off until a "
+                "GPU run shows it pays (bench/RESULTS.md, 2026-12-02: warm-up over 200 s on the H200)"})
 
     def validate(self) -> "TrainConfig":
         """Check every field; raise :class:`ConfigError` naming the first bad one. Returns self."""
@@ -139,6 +143,9 @@ class TrainConfig:
         _require_choice(self, "backend", BACKENDS)
         _require_choice(self, "strategy", STRATEGIES)
         _require_choice(self, "effective_batch", EFFECTIVE_BATCH)
+        if isinstance(self.compile, bool):  # YAML reads a bare on/off as true/false
+            self.compile = "on" if self.compile else "off"
+        _require_choice(self, "compile", COMPILE)
         _require(isinstance(self.train_modules, (list, tuple)) and all(isinstance(m, str) and m.strip()
                                                                         for m in self.train_modules),
                  "train_modules", "must be a list of module names such as ['lm_head']")

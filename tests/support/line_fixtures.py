@@ -1,10 +1,10 @@
-"""Fixtures for the training tests: a small-vocabulary tiny model and a synthetic line dataset."""
+"""Fixtures for training runs (tests/train, the Fine-tune tab): a small-vocabulary tiny model, a line dataset."""
 
 import random
 
 import pytest
 
-from synthetic_lines import CHARACTERS, random_lines, write_line_dataset
+from support.synthetic_lines import CHARACTERS, random_lines, write_line_dataset
 
 
 @pytest.fixture(scope="session")
