@@ -26,8 +26,9 @@ accelerate picks (NCCL on GPUs, gloo on CPU).
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence, TypeVar
+from typing import Any, TypeVar
 
 from ocr_space.errors import OcrSpaceError
 

@@ -115,7 +115,8 @@ def trainer_arguments(strategy: str) -> dict:
         return {"ddp_find_unused_parameters": False}
     if strategy == "fsdp":
         return {"fsdp": "full_shard auto_wrap",
-                "fsdp_config": {"use_orig_params": True, "sync_module_states": True, "cpu_ram_efficient_loading": False}}
+                "fsdp_config": {"use_orig_params": True, "sync_module_states": True,
+                                "cpu_ram_efficient_loading": False}}
     return {}
 
 

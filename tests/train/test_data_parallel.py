@@ -3,9 +3,14 @@
 import pytest
 
 from ocr_space.errors import ConfigError
-from ocr_space.train.data_parallel import (check_resume_world_size, check_strategy, per_process_batch,
-                                           share_effective_batch, trainer_arguments)
 from ocr_space.train import TrainConfig
+from ocr_space.train.data_parallel import (
+    check_resume_world_size,
+    check_strategy,
+    per_process_batch,
+    share_effective_batch,
+    trainer_arguments,
+)
 from ocr_space.train.run_dir import FollowerRunDir, RunDir
 
 

@@ -30,7 +30,8 @@ def launch(args: list[str], processes: int = 2, check: bool = True) -> subproces
     command = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={processes}",
                "-m", "ocr_space", *args]
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=LAUNCH_TIMEOUT)
-    assert done.returncode == 0 or not check, f"launch failed ({done.returncode}):\n{done.stdout}\n{done.stderr[-4000:]}"
+    report = f"launch failed ({done.returncode}):\n{done.stdout}\n{done.stderr[-4000:]}"
+    assert done.returncode == 0 or not check, report
     return done
 
 
