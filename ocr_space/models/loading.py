@@ -32,19 +32,24 @@ class LoadedModel:
     adapter: str | None
     device: str
     dtype: Any
+    #: the resolution mode the adapter was trained in (None: no adapter, or it records none); reading defaults to it
+    adapter_mode: str | None = None
 
     @property
     def tokenizer(self):
         return self.processor.tokenizer
 
     def describe(self) -> dict:
-        return {
+        info = {
             "model": self.source,
             "adapter": self.adapter,
             "family": self.family.name,
             "device": self.device,
             "dtype": dtype_name(self.dtype),
         }
+        if self.adapter:
+            info["adapter_mode"] = self.adapter_mode
+        return info
 
 
 def is_local_reference(reference: str) -> bool:
@@ -140,12 +145,17 @@ def load_model(
     except (OSError, ValueError, KeyError) as exc:
         raise ModelLoadError(f"Could not load {reference}: {exc}") from exc
 
+    adapter_mode = None
     if adapter:
+        from ocr_space.models.adapter_mode import read_adapter_mode
+
         model = attach_adapter(model, str(adapter).strip(), base=reference)
+        adapter_mode = read_adapter_mode(str(adapter).strip(), family)
     model.eval()
     log.info("loaded %s (adapter=%s) on %s as %s", reference, adapter, device, dtype_name(torch_dtype))
     return LoadedModel(model=model, processor=processor, family=family, source=reference,
-                       adapter=str(adapter).strip() if adapter else None, device=device, dtype=torch_dtype)
+                       adapter=str(adapter).strip() if adapter else None, device=device, dtype=torch_dtype,
+                       adapter_mode=adapter_mode)
 
 
 def attach_adapter(model, adapter: str, base: str | None = None):

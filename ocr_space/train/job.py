@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ocr_space.errors import ConfigError
+from ocr_space.models.adapter_mode import write_adapter_mode
 from ocr_space.models.devices import dtype_name, pick_device, pick_dtype
 from ocr_space.models.loading import LoadedModel
 from ocr_space.models.lora import adapter_input_casts_skipped
@@ -228,7 +229,9 @@ def _measure_train_save(config: TrainConfig, run: RunDir, loaded: LoadedModel, d
     run.update_status(state="saving", message="saving the adapter")
     loaded.model.save_pretrained(str(run.adapter))
     loaded.processor.save_pretrained(str(run.adapter))
-    config.to_yaml(run.adapter / "training_config.yaml")
+    # the resolved mode, so reading with this adapter defaults to what it was trained on
+    config.replace(mode=mode).to_yaml(run.adapter / "training_config.yaml")
+    write_adapter_mode(run.adapter, loaded.family, loaded.processor, mode)
     if evaluation.rows:
         run.update_status(state="evaluating", message="measuring CER after training")
         metrics["cer_after"] = evaluation.measure(loaded)
