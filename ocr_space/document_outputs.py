@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import json
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from ocr_space.recognize import Recognition
 

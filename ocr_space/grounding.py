@@ -21,8 +21,8 @@ removed. Pure functions over strings (and one PIL crop), tested without a model.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Union
 
 #: the tags of a grounded span, in the order they appear
 REF_OPEN, REF_CLOSE, DET_OPEN, DET_CLOSE = "<|ref|>", "<|/ref|>", "<|det|>", "<|/det|>"
@@ -63,7 +63,7 @@ class Region:
         return {"label": self.label, "text": self.text, "boxes": [list(box) for box in self.boxes]}
 
 
-Segment = Union[str, Region]
+Segment = str | Region
 
 
 @dataclass(frozen=True)

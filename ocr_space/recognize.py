@@ -12,8 +12,9 @@ markdown.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import torch
 from transformers import LogitsProcessorList
@@ -57,7 +58,7 @@ class Recognition:
     image: Any = field(default=None, repr=False)
 
     @classmethod
-    def from_output(cls, raw: str, image, seconds: float, new_tokens: int) -> "Recognition":
+    def from_output(cls, raw: str, image, seconds: float, new_tokens: int) -> Recognition:
         """Parse a decoded output of ``image`` (a PIL image) into text and regions."""
         grounded = parse_grounded(raw, *image.size)
         return cls(text=grounded.text, seconds=seconds, new_tokens=new_tokens, raw=raw,
@@ -179,7 +180,7 @@ def recognize_pages(loaded: LoadedModel, pages: Sequence[Page], prompt: str | No
     for start in range(0, len(pages), batch_size):
         batch = pages[start:start + batch_size]
         for page, result in zip(batch, _generate(loaded, [page.image for page in batch], text_prompt,
-                                                 max_new_tokens, processor_kwargs, ngram_guard)):
+                                                 max_new_tokens, processor_kwargs, ngram_guard), strict=True):
             result.mode, result.source, result.page = mode_name, page.source, page.page
             results.append(result)
     return results
@@ -227,7 +228,7 @@ def _generate(loaded: LoadedModel, images, text_prompt: str, max_new_tokens: int
     elapsed = time.perf_counter() - started
     generated = output[:, prompt_length:]
     results = []
-    for image, row in zip(images, generated.tolist()):
+    for image, row in zip(images, generated.tolist(), strict=True):
         new_tokens = _count_until_eos(row, tokenizer.eos_token_id, tokenizer.pad_token_id)
         raw = decode_output(tokenizer, row[:new_tokens])
         results.append(Recognition.from_output(raw, image, seconds=elapsed / len(images), new_tokens=new_tokens))

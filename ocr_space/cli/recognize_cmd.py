@@ -109,4 +109,4 @@ def _stems(paths: list[str]) -> dict[str, str]:
     from ocr_space.document_outputs import unique_stems
 
     unique = list(dict.fromkeys(paths))
-    return dict(zip(unique, unique_stems(unique)))
+    return dict(zip(unique, unique_stems(unique), strict=True))
