@@ -196,8 +196,21 @@ def _check_limits(max_new_tokens: int, batch_size: int) -> None:
 @torch.inference_mode()
 def _generate(loaded: LoadedModel, images, text_prompt: str, max_new_tokens: int, processor_kwargs: dict,
               ngram_guard: int) -> list[Recognition]:
-    tokenizer = loaded.tokenizer
     started = time.perf_counter()
+    inputs, generate_kwargs = generation_request(loaded, images, text_prompt, max_new_tokens, processor_kwargs,
+                                                 ngram_guard)
+    output = loaded.model.generate(**inputs, **generate_kwargs)
+    prompt_length = inputs["input_ids"].shape[1]
+    return recognitions(loaded, images, output[:, prompt_length:].tolist(), time.perf_counter() - started)
+
+
+def generation_request(loaded: LoadedModel, images, text_prompt: str, max_new_tokens: int, processor_kwargs: dict,
+                       ngram_guard: int) -> tuple[Any, dict]:
+    """The processed inputs (on the model's device) and ``generate`` settings of one batch: greedy, capped, guarded.
+
+    Batched reading and streaming (:mod:`ocr_space.streaming`) both build their call here.
+    """
+    tokenizer = loaded.tokenizer
     tokenizer.padding_side = "left"  # generation appends on the right; pads must not sit between prompt and output
     try:
         inputs = loaded.processor(images=images, text=[text_prompt] * len(images), return_tensors="pt",
@@ -215,20 +228,22 @@ def _generate(loaded: LoadedModel, images, text_prompt: str, max_new_tokens: int
         logits_processor.append(WindowedNGramGuard(prompt_length, ngram_size=ngram_guard))
     # a generated image placeholder would have no image features behind it; never emit one
     image_token_id = getattr(loaded.processor, "image_token_id", None)
-    output = loaded.model.generate(
-        **inputs,
-        suppress_tokens=[image_token_id] if image_token_id is not None else None,
-        max_new_tokens=max_new_tokens,
-        do_sample=False,
-        num_beams=1,
-        logits_processor=logits_processor,
-        pad_token_id=tokenizer.pad_token_id,
-        eos_token_id=tokenizer.eos_token_id,
-    )
-    elapsed = time.perf_counter() - started
-    generated = output[:, prompt_length:]
+    return inputs, {
+        "suppress_tokens": [image_token_id] if image_token_id is not None else None,
+        "max_new_tokens": max_new_tokens,
+        "do_sample": False,
+        "num_beams": 1,
+        "logits_processor": logits_processor,
+        "pad_token_id": tokenizer.pad_token_id,
+        "eos_token_id": tokenizer.eos_token_id,
+    }
+
+
+def recognitions(loaded: LoadedModel, images, generated: list[list[int]], elapsed: float) -> list[Recognition]:
+    """One :class:`Recognition` per image from its generated ids (EOS and padding cut off); time shared evenly."""
+    tokenizer = loaded.tokenizer
     results = []
-    for image, row in zip(images, generated.tolist(), strict=True):
+    for image, row in zip(images, generated, strict=True):
         new_tokens = _count_until_eos(row, tokenizer.eos_token_id, tokenizer.pad_token_id)
         raw = decode_output(tokenizer, row[:new_tokens])
         results.append(Recognition.from_output(raw, image, seconds=elapsed / len(images), new_tokens=new_tokens))
