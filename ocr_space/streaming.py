@@ -24,8 +24,15 @@ from ocr_space.documents import Page
 from ocr_space.grounding import parse_grounded
 from ocr_space.images import ImageInput
 from ocr_space.models.loading import LoadedModel
-from ocr_space.recognize import (Recognition, decode_output, generation_request, read_pages, reading_mode,
-                                 recognitions, resolve_prompt)
+from ocr_space.recognize import (
+    Recognition,
+    decode_output,
+    generation_request,
+    read_pages,
+    reading_mode,
+    recognitions,
+    resolve_prompt,
+)
 
 #: how long the reader waits for the next token before checking that the worker is still alive
 _POLL_SECONDS = 0.5

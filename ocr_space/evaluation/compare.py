@@ -93,15 +93,15 @@ def align_modes(engines: Sequence[Engine], mode: str | None) -> tuple[str | None
     if mode:
         return mode, f"All models read in mode {mode!r} (chosen)."
     trained = {engine.name: _trained_mode(engine) for engine in engines
-               if isinstance(engine, ModelEngine) and engine.adapter and engine.mode is None}
+               if isinstance(engine, ModelEngine) and engine.mode is None}
     trained = {name: value for name, value in trained.items() if value}
     if not trained:
         return None, None
     modes = sorted(set(trained.values()))
     if len(modes) > 1:
         listed = ", ".join(f"{name}: {value!r}" for name, value in trained.items())
-        return None, (f"The adapters were trained in different modes ({listed}); each reads in its own, models "
-                      "without an adapter in their family's default. Choose a mode to read all alike.")
+        return None, (f"The tuned models were trained in different modes ({listed}); each reads in its own, the "
+                      "others in their family's default. Choose a mode to read all alike.")
     shared = modes[0]
     for engine in engines:
         if isinstance(engine, ModelEngine) and engine.mode is None and _has_mode(engine, shared):
@@ -112,12 +112,21 @@ def align_modes(engines: Sequence[Engine], mode: str | None) -> tuple[str | None
 
 
 def _trained_mode(engine: ModelEngine) -> str | None:
+    """The mode the engine's adapter (or the adapter merged into its model) was trained in, if recorded."""
     if engine.loaded is not None:
         return engine.loaded.adapter_mode
-    from ocr_space.models.adapter_mode import read_adapter_mode
+    from ocr_space.models.adapter_mode import RESOLUTION_FILE, read_adapter_mode
+    from ocr_space.models.loading import is_local_reference
 
     family = _family(engine)
-    return read_adapter_mode(engine.adapter, family) if family is not None else None
+    if family is None:
+        return None
+    if engine.adapter:
+        return read_adapter_mode(engine.adapter, family)
+    folder = Path(engine.model).expanduser()
+    if is_local_reference(engine.model) and (folder / RESOLUTION_FILE).is_file():
+        return read_adapter_mode(str(folder), family)
+    return None
 
 
 def _has_mode(engine: ModelEngine, mode: str) -> bool:

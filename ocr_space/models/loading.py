@@ -32,7 +32,8 @@ class LoadedModel:
     adapter: str | None
     device: str
     dtype: Any
-    #: the resolution mode the adapter was trained in (None: no adapter, or it records none); reading defaults to it
+    #: the resolution mode the adapter (or the adapter merged into this model) was trained in; None when nothing
+    #: records one; reading defaults to it
     adapter_mode: str | None = None
 
     @property
@@ -47,7 +48,7 @@ class LoadedModel:
             "device": self.device,
             "dtype": dtype_name(self.dtype),
         }
-        if self.adapter:
+        if self.adapter or self.adapter_mode:
             info["adapter_mode"] = self.adapter_mode
         return info
 
@@ -145,12 +146,14 @@ def load_model(
     except (OSError, ValueError, KeyError) as exc:
         raise ModelLoadError(f"Could not load {reference}: {exc}") from exc
 
+    from ocr_space.models.adapter_mode import RESOLUTION_FILE, read_adapter_mode
+
     adapter_mode = None
     if adapter:
-        from ocr_space.models.adapter_mode import read_adapter_mode
-
         model = attach_adapter(model, str(adapter).strip(), base=reference)
         adapter_mode = read_adapter_mode(str(adapter).strip(), family)
+    elif folder is not None and (folder / RESOLUTION_FILE).is_file():  # a merged model keeps its adapter's record
+        adapter_mode = read_adapter_mode(str(folder), family)
     model.eval()
     log.info("loaded %s (adapter=%s) on %s as %s", reference, adapter, device, dtype_name(torch_dtype))
     return LoadedModel(model=model, processor=processor, family=family, source=reference,

@@ -108,3 +108,19 @@ def test_adapters_from_before_the_record_were_trained_in_the_family_training_mod
     assert read_adapter_mode(str(tmp_path), family) is None  # an adapter made elsewhere records nothing
     (tmp_path / RESOLUTION_FILE).write_text(json.dumps({"mode": "no-such-mode"}))
     assert read_adapter_mode(str(tmp_path), family) is None
+
+
+def test_a_merged_model_keeps_the_adapters_mode(trained, tmp_path, example_lines):
+    from ocr_space.evaluation.compare import compare
+    from ocr_space.models import load_model
+    from ocr_space.recognize import recognize
+    from ocr_space.train import merge
+
+    model, adapter, data = trained
+    merged = merge(str(model), str(adapter), tmp_path / "merged", device="cpu")
+    loaded = load_model(str(merged), device="cpu")
+    assert loaded.adapter is None and loaded.adapter_mode == "small"
+    assert recognize(loaded, example_lines[0], max_new_tokens=2).mode == "small"
+    report = compare(str(data), [f"base={model}", f"merged={merged}"], max_new_tokens=2, device="cpu", limit=1)
+    assert [engine.description["mode"] for engine in report.engines] == ["small", "small"]
+    assert "merged" in report.settings["mode_note"]
