@@ -146,14 +146,14 @@ def run_ocr_space(model_dir: str, shape: str, steps: int, dtype: str, tiny: bool
                     save_steps=10_000, precision=dtype if not tiny else "fp32", **(overrides or {}))
     stamps: list[float] = []
     result = train(config, on_event=lambda event: stamps.append(time.perf_counter()))
-    status = RunDir(config.out).read_status()  # what the run resolved: optimizer, checkpointing, memory plan
+    plan = RunDir(config.out).read_status().get("plan", {})  # what the run resolved: optimizer, checkpointing, memory
     return {"step_times": [b - a for a, b in zip(stamps, stamps[1:])],
             "samples_per_step": config.batch_size * config.grad_accum,
-            "mode": config.mode or get_family("deepseek-ocr-2").training_mode, "optim": status.get("optim"),
-            "batch_size": status.get("batch_size", config.batch_size),
-            "grad_accum": status.get("grad_accum", config.grad_accum), "preset": preset_name,
-            "memory_probe": status.get("memory_probe"),
-            "gradient_checkpointing": status.get("gradient_checkpointing"), "backend": result.backend}
+            "mode": config.mode or get_family("deepseek-ocr-2").training_mode, "optim": plan.get("optim"),
+            "batch_size": plan.get("batch_size", config.batch_size),
+            "grad_accum": plan.get("grad_accum", config.grad_accum), "preset": preset_name,
+            "memory_probe": plan.get("memory_probe"),
+            "gradient_checkpointing": plan.get("gradient_checkpointing"), "backend": result.backend}
 
 
 def worker(args) -> None:

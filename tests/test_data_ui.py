@@ -13,6 +13,8 @@ from ocr_space.data.sources import open_source
 from ocr_space.ui import dataset_tab
 
 SETTINGS = dict(name="ui-set", prefix="data", split="0.8,0.1,0.1", seed=42, max_mp=50, min_side=10)
+AUTO_COLUMNS = dict(image_column="", text_column="", split_column="")
+LOOK = dict(font_min=24, font_max=30, blur=1.0, noise=8, jpeg=30, rotation=2, contrast=0.5, background=True)
 
 
 @pytest.fixture(autouse=True)
@@ -24,8 +26,8 @@ def test_uploaded_manifest_builds_and_fills_every_result_panel(tmp_path):
     pairs = write_pairs(tmp_path / "up", [f"上传{i}" for i in range(10)])
     pairs.append(("gone.png", "丢失"))
     manifest = write_manifest(tmp_path / "up" / "lines.txt", pairs)
-    summary, gallery, rejected, stats, files = dataset_tab.build_from_files([str(manifest)], *SETTINGS.values(),
-                                                                            "", "", "")
+    summary, gallery, rejected, stats, files = dataset_tab.build_from_files(files=[str(manifest)], **SETTINGS,
+                                                                            **AUTO_COLUMNS)
     assert "**8** train" in summary and "**1** rejected" in summary and str(tmp_path / "datasets") in summary
     assert len(gallery) == 8 and all(text.startswith("上传") for _, text in gallery)
     assert rejected.to_dict("records") == [{"ref": "lines.txt:11", "reason": "missing_file",
@@ -40,7 +42,7 @@ def test_loose_uploads_are_one_folder_and_manifest_paths_match_by_file_name(tmp_
     manifest = write_manifest(tmp_path / "set" / "lines.txt", [(f"images/img_{i:03d}.png", t)
                                                                for i, t in enumerate(["分开", "上传", "文件"])])
     uploads = [str(manifest)] + sorted(str(p) for p in (tmp_path / "set" / "images").glob("*.png"))
-    summary, *_ = dataset_tab.build_from_files(uploads, *SETTINGS.values(), "", "", "")
+    summary, *_ = dataset_tab.build_from_files(files=uploads, **SETTINGS, **AUTO_COLUMNS)
     assert "**0** rejected" in summary and "**1** test" in summary
 
 
@@ -50,7 +52,8 @@ def test_typed_rows_become_a_dataset_and_unknown_names_are_reported(tmp_path):
     assert table["image"].tolist() == ["scan0.png", "scan1.png", "scan2.png"] and len(gallery) == 3
     table["text"] = ["第一行", "", "第三行"]
     extra = pd.DataFrame([{"image": "typo.png", "text": "没有这张图"}])
-    summary, _, rejected, _, _ = dataset_tab.build_from_table(pd.concat([table, extra]), paths, *SETTINGS.values())
+    summary, _, rejected, _, _ = dataset_tab.build_from_table(table=pd.concat([table, extra]), images=paths,
+                                                                 **SETTINGS)
     assert "**2** train" in summary and "**2** rejected" in summary
     assert sorted(zip(rejected["ref"], rejected["reason"])) == [("scan1.png", "empty_text"),
                                                                 ("typo.png", "missing_file")]
@@ -61,7 +64,8 @@ def test_typed_rows_become_a_dataset_and_unknown_names_are_reported(tmp_path):
 def test_prelabel_fills_only_empty_cells(tmp_path, tiny_model_dir, example_lines):
     table, paths, _ = dataset_tab.images_to_table([str(p) for p in example_lines[:3]])
     table.loc[1, "text"] = "用户已经输入"
-    filled = dataset_tab.prelabel_table(table, paths, str(tiny_model_dir), "", 6)
+    filled = dataset_tab.prelabel_table(table=table, images=paths, model=str(tiny_model_dir), adapter="",
+                                        max_new_tokens=6)
     assert filled.loc[1, "text"] == "用户已经输入"
     assert all(isinstance(text, str) for text in filled["text"])
     assert filled["image"].tolist() == table["image"].tolist()
@@ -83,18 +87,21 @@ def test_prelabel_drafts_every_image_and_writes_an_editable_table(tmp_path, tiny
 
 
 def test_synth_preview_and_build(tmp_path):
-    look = dict(font_min=24, font_max=30, blur=1.0, noise=8, jpeg=30, rotation=2, contrast=0.5, background=True)
-    preview = dataset_tab.synth_preview("发票号码\n金额合计", None, ["ukai.ttc"], *look.values(), 1)
+    preview = dataset_tab.synth_preview(text="发票号码\n金额合计", text_file=None, fonts=["ukai.ttc"], **LOOK,
+                                        seed=1)
     assert len(preview) == 8 and {text for _, text in preview} == {"发票号码", "金额合计"}
-    summary, gallery, *_ = dataset_tab.build_from_synth("发票号码\n金额合计", None, ["ukai.ttc", "wqy-microhei.ttc"],
-                                                        10, *look.values(), *SETTINGS.values())
+    summary, gallery, *_ = dataset_tab.build_from_synth(text="发票号码\n金额合计", text_file=None,
+                                                        fonts=["ukai.ttc", "wqy-microhei.ttc"], n=10, **LOOK,
+                                                        **SETTINGS)
     assert "**8** train" in summary and len(gallery) == 8
 
 
 def test_user_mistakes_are_messages(tmp_path):
     with pytest.raises(gr.Error, match="letters, digits"):
-        dataset_tab.build_from_synth("字", None, [], 1, 24, 30, 0, 0, 0, 0, 1, False, "../up", "data", "", 1, 50, 10)
+        dataset_tab.build_from_synth(text="字", text_file=None, fonts=[], n=1, **LOOK,
+                                     **{**SETTINGS, "name": "../up"})
     with pytest.raises(gr.Error, match="Upload at least one file"):
-        dataset_tab.build_from_files([], *SETTINGS.values(), "", "", "")
+        dataset_tab.build_from_files(files=[], **SETTINGS, **AUTO_COLUMNS)
     with pytest.raises(gr.Error, match="Hub dataset"):
-        dataset_tab.build_from_existing("someone/some-dataset", "train[:10]", *SETTINGS.values(), "", "", "")
+        dataset_tab.build_from_existing(source="someone/some-dataset", source_split="train[:10]", **SETTINGS,
+                                        **AUTO_COLUMNS)

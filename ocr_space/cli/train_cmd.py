@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import fields
 
-from ocr_space.train.recipe import PATH_FIELDS, PRESETS, TrainConfig, cli_flag
+from ocr_space.cli.train_flags import add_train_flags, flags_given
+from ocr_space.train.recipe import PRESETS, TrainConfig
 
 
 def register(subparsers) -> None:
@@ -14,25 +14,10 @@ def register(subparsers) -> None:
         "train", help="fine-tune a LoRA adapter on a dataset (or --resume a run)",
         description="Settings come from the preset, then --config, then the flags given. Progress goes to stderr, "
                     "a JSON summary to stdout. Ctrl-C stops after the current step with a checkpoint.")
-    parser.add_argument("--model", help="base model: Hub repo id or local folder")
-    parser.add_argument("--data", help="dataset folder ({prefix}_train.parquet ...) or Hub dataset id")
-    parser.add_argument("--out", help="run folder (default: a new folder under $OCR_SPACE_RUNS or ./runs)")
     parser.add_argument("--config", help="YAML file of TrainConfig fields")
     parser.add_argument("--preset", choices=sorted(PRESETS), help="starting point (default: quick = the reference)")
     parser.add_argument("--resume", metavar="RUN", help="continue this run folder from its latest checkpoint")
-    defaults = TrainConfig()
-    for item in fields(TrainConfig):
-        if item.name in PATH_FIELDS:
-            continue
-        default = getattr(defaults, item.name)
-        if isinstance(default, bool):
-            parser.add_argument(cli_flag(item.name), action=argparse.BooleanOptionalAction, default=None,
-                                help=f"(default: {default})")
-        elif isinstance(default, list):
-            parser.add_argument(cli_flag(item.name), type=_comma_list, default=None,
-                                help="comma-separated (default: none)")
-        else:
-            parser.add_argument(cli_flag(item.name), type=type(default), default=None, help=f"(default: {default})")
+    add_train_flags(parser)
     parser.set_defaults(handler=run_train)
 
     merge = subparsers.add_parser("merge", help="merge a LoRA adapter into its base model (16-bit, no PEFT needed)")
@@ -44,10 +29,6 @@ def register(subparsers) -> None:
     merge.set_defaults(handler=run_merge)
 
 
-def _comma_list(text: str) -> list[str]:
-    return [part.strip() for part in text.split(",") if part.strip()]
-
-
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
     """Preset, then the settings the --config file names, then explicit flags."""
     from ocr_space.train.recipe import preset, read_yaml_settings
@@ -55,11 +36,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
     config = preset(args.preset or "quick")
     if args.config:
         config = config.replace(**read_yaml_settings(args.config))
-    given = {name: getattr(args, name) for name in ("model", "data", "out") if getattr(args, name)}
-    for item in fields(TrainConfig):
-        if item.name not in PATH_FIELDS and getattr(args, item.name) is not None:
-            given[item.name] = getattr(args, item.name)
-    return config.replace(**given)
+    return config.replace(**flags_given(args))
 
 
 def _print_progress(event: dict) -> None:

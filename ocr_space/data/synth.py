@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator, Sequence
 
@@ -56,12 +56,14 @@ class Degradations:
     Degradations(blur=1.5, noise=8.0, jpeg=30, rotation=3, contrast=0.5, background=True)
     """
 
-    blur: float = 1.0  #: largest Gaussian blur radius, px
-    noise: float = 8.0  #: largest standard deviation of pixel noise (0-255 scale)
-    jpeg: int = 30  #: lowest JPEG quality drawn from [jpeg, 95]; 0 = no JPEG step
-    rotation: float = 2.0  #: largest tilt, degrees either way
-    contrast: float = 0.5  #: lowest contrast factor in [contrast, 1]; 1 = ink always at full strength
-    background: bool = True  #: scan-like paper: tint, uneven light, texture, specks, sometimes a ruled line
+    blur: float = field(default=1.0, metadata={"help": "largest Gaussian blur radius, px"})
+    noise: float = field(default=8.0, metadata={"help": "largest standard deviation of pixel noise (0-255 scale)"})
+    jpeg: int = field(default=30, metadata={"help": "lowest JPEG quality drawn from [jpeg, 95]; 0 = no JPEG step"})
+    rotation: float = field(default=2.0, metadata={"help": "largest tilt, degrees either way"})
+    contrast: float = field(default=0.5, metadata={
+        "help": "lowest contrast factor in [contrast, 1]; 1 = ink always at full strength"})
+    background: bool = field(default=True, metadata={
+        "help": "scan-like paper: tint, uneven light, texture, specks, sometimes a ruled line"})
 
     def __post_init__(self):
         if self.blur < 0 or self.noise < 0 or self.rotation < 0:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from ocr_space.errors import ConfigError
 
@@ -53,10 +53,14 @@ class Normalization:
     '发票号码:2024'
     """
 
-    nfkc: bool = True
-    fold_width: bool = True
-    fold_punctuation: bool = False
-    whitespace: str = "cjk"
+    nfkc: bool = field(default=True, metadata={
+        "help": "Unicode NFKC: compatibility forms (full-width ASCII, ligatures, circled digits) to plain ones"})
+    fold_width: bool = field(default=True, metadata={
+        "help": "full-width/half-width pairs only (２ -> 2, ｶ -> カ, ideographic space -> space)"})
+    fold_punctuation: bool = field(default=False, metadata={"help": "CJK punctuation to ASCII (。 -> ., 、 -> ,)"})
+    whitespace: str = field(default="cjk", metadata={
+        "help": "keep (as is), collapse (strip, runs -> one space), cjk (collapse, then drop spaces touching a CJK "
+                "character), remove (drop all whitespace)"})
 
     def __post_init__(self):
         if self.whitespace not in WHITESPACE_MODES:

@@ -1,8 +1,10 @@
-"""One training run from start to adapter: load, measure, train, save, measure again.
+"""One training run from start to adapter: plan, load, measure, train, save, measure again.
 
 Runs inside the runner's background thread (or directly); everything it
 learns along the way goes into the run folder (:class:`RunDir`), so the UI and
-the CLI only ever read files.
+the CLI only ever read files. What the run does is decided once, up front, in a
+:class:`~ocr_space.train.plan.TrainPlan`; this module carries the plan out and
+never decides again (the memory probe's answer comes back as a new plan).
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ from typing import Any, Callable
 
 from ocr_space.errors import ConfigError
 from ocr_space.models.adapter_mode import write_adapter_mode
-from ocr_space.models.devices import dtype_name, pick_device, pick_dtype
 from ocr_space.models.loading import LoadedModel
 from ocr_space.models.lora import adapter_input_casts_skipped
-from ocr_space.train.oom import TrainingOutOfMemory, is_out_of_memory, oom_message
+from ocr_space.out_of_memory import is_out_of_memory
+from ocr_space.train.oom import TrainingOutOfMemory, oom_message
+from ocr_space.train.plan import Precision, TrainPlan, resolve_plan
 from ocr_space.train.recipe import TrainConfig
 from ocr_space.train.run_dir import RunDir
 
@@ -48,157 +51,78 @@ class TrainResult:
         return payload
 
 
-@dataclass
-class Precision:
-    dtype: Any  # torch dtype of the base weights
-    fp16: bool  # Trainer mixed precision flags
-    bf16: bool
+@dataclass(frozen=True)
+class RunContext:
+    """What a run works with besides its plan: the config as given, its folder, and the caller's hooks."""
 
-    @property
-    def autocast(self) -> bool:
-        """The Trainer runs the forward under autocast (fp16 or bf16 mixed precision)."""
-        return self.fp16 or self.bf16
-
-
-def resolve_precision(config: TrainConfig, device: str) -> Precision:
-    """auto = bf16 on capability >= 8, fp16 on older GPUs (T4), fp32 on CPU; fp16/bf16 need CUDA."""
-    import torch
-
-    if config.precision == "auto":
-        dtype = pick_dtype(device)
-    elif config.precision == "fp32":
-        dtype = torch.float32
-    else:
-        if not device.startswith("cuda"):
-            raise ConfigError(f"precision: {config.precision} training needs a CUDA GPU; use auto or fp32 on {device}.")
-        dtype = torch.float16 if config.precision == "fp16" else torch.bfloat16
-    return Precision(dtype=dtype, fp16=dtype == torch.float16, bf16=dtype == torch.bfloat16)
-
-
-def resolve_optimizer(config: TrainConfig, device: str) -> str:
-    """auto = the reference's 8-bit AdamW where bitsandbytes runs (CUDA), plain AdamW elsewhere."""
-    if config.optim != "auto":
-        if "8bit" in config.optim and not (device.startswith("cuda") and _bitsandbytes_imports()):
-            raise ConfigError(f"optim: {config.optim} needs a CUDA GPU and bitsandbytes; use adamw_torch.")
-        return config.optim
-    return "adamw_8bit" if device.startswith("cuda") and _bitsandbytes_imports() else "adamw_torch"
-
-
-def resolve_checkpointing(config: TrainConfig, device: str) -> str:
-    """``on``, ``decoder`` or ``off``: explicit settings win; auto = only where GPU memory is short.
-
-    The budget is the card's memory times this process's allowed fraction
-    (``torch.cuda.set_per_process_memory_fraction``), so a capped process on a
-    big card decides like the small card it imitates.
-    """
-    if config.gradient_checkpointing != "auto":
-        return config.gradient_checkpointing
-    if not device.startswith("cuda"):
-        return "off"
-    import torch
-
-    from ocr_space.train.recipe import CHECKPOINTING_BELOW_GIB
-
-    index = torch.device(device).index or 0
-    budget = torch.cuda.get_device_properties(index).total_memory * torch.cuda.get_per_process_memory_fraction(index)
-    return AUTO_CHECKPOINTING_SHORT_OF_MEMORY if budget / 2**30 < CHECKPOINTING_BELOW_GIB else "off"
-
-
-#: what "auto" picks under CHECKPOINTING_BELOW_GIB (bench/RESULTS.md compares "on" and "decoder" in 15 GiB)
-AUTO_CHECKPOINTING_SHORT_OF_MEMORY = "on"
-
-
-def _bitsandbytes_imports() -> bool:
-    try:
-        import bitsandbytes  # noqa: F401
-    except Exception:  # noqa: BLE001 - a broken install is as good as none here
-        return False
-    return True
+    config: TrainConfig
+    run: RunDir
+    cancel: threading.Event
+    resume: bool = False
+    on_event: Callable[[dict], None] | None = None
 
 
 def run_training(config: TrainConfig, run: RunDir, cancel: threading.Event, resume: bool = False,
                  on_event: Callable[[dict], None] | None = None) -> TrainResult:
     """Train ``config`` into ``run`` (continuing its latest checkpoint when ``resume``); see module doc."""
-    from ocr_space.train.data_source import open_training_data
-
-    device = pick_device(config.device)
-    precision = resolve_precision(config, device)
-    optim = resolve_optimizer(config, device)
-    probing = _probes_memory(config, device)
-    if not probing:
-        config = config.replace(gradient_checkpointing=resolve_checkpointing(config, device))
-    data = open_training_data(config.data, config.max_train_samples)
-    run.update_status(state="loading", message=f"loading {config.model}", device=device,
-                      dtype=dtype_name(precision.dtype), optim=optim, train_rows=data.train.num_rows,
-                      gradient_checkpointing=config.gradient_checkpointing)
-    if device.startswith("cuda"):
-        _free_ui_models()
     from transformers import set_seed
 
+    from ocr_space.train.data_source import open_training_data
+
+    context = RunContext(config, run, cancel, resume, on_event)
+    plan = resolve_plan(config)
+    data = open_training_data(config.data, config.max_train_samples)
+    run.update_status(state="loading", message=f"loading {config.model}", train_rows=data.train.num_rows,
+                      plan=plan.as_dict())
+    if plan.device.startswith("cuda"):
+        _free_ui_models()
     # the LoRA layers are initialised here, before the Trainer seeds anything: without this a run's start
     # (and so its result) would depend on whatever used the global RNG before it in this process
     set_seed(config.seed)
-    loaded, backend, note = _load_for_training(config, device, precision)
-    if probing and backend != "peft":  # Unsloth sets up its own checkpointing; the probe would mis-measure it
-        probing = False
-        config = config.replace(gradient_checkpointing=resolve_checkpointing(config, device))
-        run.update_status(gradient_checkpointing=config.gradient_checkpointing)
-    run.update_status(backend=backend, backend_note=note)
-    log.info("training path: %s (%s)", backend, note)
-    mode = config.mode or loaded.family.training_mode or loaded.family.default_mode
-    loaded.family.mode(mode)  # unknown mode -> a clear error before any work
+    loaded, plan = _load_for_training(context, plan)
+    run.update_status(backend=plan.backend, backend_note=plan.backend_note, plan=plan.as_dict())
+    log.info("training path: %s (%s)", plan.backend, plan.backend_note)
 
     try:
-        if probing:
-            config = _fit_to_memory(config, run, loaded, data.train, mode, precision, device)
-        return _measure_train_save(config, run, loaded, data, mode, precision, optim, cancel, resume, on_event,
-                                   backend)
+        if plan.probe_memory:
+            plan = _fit_to_memory(context, plan, loaded, data.train)
+        return _measure_train_save(context, plan, loaded, data)
     except Exception as exc:
         if is_out_of_memory(exc):
-            raise TrainingOutOfMemory(oom_message(config, mode)) from exc
+            raise TrainingOutOfMemory(oom_message(config, plan.mode, plan.memory)) from exc
         raise
 
 
-def _probes_memory(config: TrainConfig, device: str) -> bool:
-    """Probe on CUDA when asked, except for 'decoder' checkpointing and 4-bit loading (sized for small cards)."""
-    return (config.fit_to_memory and device.startswith("cuda") and config.gradient_checkpointing != "decoder"
-            and not config.load_in_4bit)
-
-
-def _fit_to_memory(config: TrainConfig, run: RunDir, loaded: LoadedModel, train_rows, mode: str,
-                   precision: Precision, device: str) -> TrainConfig:
-    """The first settings on the memory ladder whose heaviest batch fits (see ocr_space.train.memory_fit)."""
+def _fit_to_memory(context: RunContext, plan: TrainPlan, loaded: LoadedModel, train_rows) -> TrainPlan:
+    """The plan with the first settings on the memory ladder whose heaviest batch fits (ocr_space.train.memory_fit)."""
     import torch
 
     from ocr_space.train.memory_fit import cuda_probe, fit_to_memory, heaviest_rows, ladder, optimizer_state_bytes
 
+    config, run = context.config, context.run
     run.update_status(state="probing", message="trying the heaviest batch to fit this GPU's memory")
     rows = heaviest_rows(train_rows, config.batch_size)
-    collate = _training_collator(config, loaded, mode)  # the Trainer's own, so the probe measures what trains
-    autocast = precision.dtype if precision.autocast else None
-    index = torch.device(device).index or 0
-    budget = torch.cuda.get_device_properties(index).total_memory * torch.cuda.get_per_process_memory_fraction(index)
+    collate = _training_collator(config, loaded, plan.mode)  # the Trainer's own, so the probe measures what trains
+    autocast = plan.precision.dtype if plan.precision.autocast else None
     result = fit_to_memory(ladder(config.batch_size, config.grad_accum, config.gradient_checkpointing),
-                           cuda_probe(loaded.model, collate, rows, device, autocast), budget,
+                           cuda_probe(loaded.model, collate, rows, plan.device, autocast), plan.gpu_budget_bytes,
                            reserve_bytes=optimizer_state_bytes(loaded.model))
-    run.update_status(memory_probe=result.attempts)
-    if result.plan is None:
+    plan = plan.with_memory(result)
+    run.update_status(plan=plan.as_dict())
+    if plan.memory is None:
         raise torch.cuda.OutOfMemoryError("even a micro-batch of 1 does not fit (memory probe)")
-    plan = result.plan
-    if (plan.batch_size, plan.grad_accum) != (config.batch_size, config.grad_accum):
+    memory = plan.memory
+    if (memory.batch_size, memory.grad_accum) != (config.batch_size, config.grad_accum):
         log.warning("batch %d x %d does not fit this GPU; training %s (same effective batch)", config.batch_size,
-                    config.grad_accum, plan.describe())
-    run.update_status(gradient_checkpointing=plan.gradient_checkpointing, batch_size=plan.batch_size,
-                      grad_accum=plan.grad_accum, message=f"memory probe: {plan.describe()}")
-    return config.replace(batch_size=plan.batch_size, grad_accum=plan.grad_accum,
-                          gradient_checkpointing=plan.gradient_checkpointing)
+                    config.grad_accum, memory.describe())
+    run.update_status(message=f"memory probe: {memory.describe()}")
+    return plan
 
 
-def _measure_train_save(config: TrainConfig, run: RunDir, loaded: LoadedModel, data, mode: str,
-                        precision: Precision, optim: str, cancel: threading.Event, resume: bool, on_event,
-                        backend: str) -> TrainResult:
-    evaluation = _Evaluation(config, data.test, mode)
-    metrics = run.read_metrics() if resume else None  # a resumed run keeps its "before"
+def _measure_train_save(context: RunContext, plan: TrainPlan, loaded: LoadedModel, data) -> TrainResult:
+    config, run = context.config, context.run
+    evaluation = _Evaluation(config, data.test, plan)
+    metrics = run.read_metrics() if context.resume else None  # a resumed run keeps its "before"
     if metrics is None:
         metrics = {"cer_before": None, "cer_after": None, "eval_samples": len(evaluation.rows),
                    "split": METRICS_SPLIT}
@@ -208,15 +132,13 @@ def _measure_train_save(config: TrainConfig, run: RunDir, loaded: LoadedModel, d
             metrics["cer_before"] = evaluation.measure(loaded)
         run.write_metrics(metrics)
 
-    trainer, cancel_callback = _build_trainer(config, run, loaded, data.train, mode, precision, optim, cancel,
-                                              on_event)
-    checkpoint = run.latest_checkpoint() if resume else None
-    if resume:
-        done_steps = int(checkpoint.name.split("-")[1]) if checkpoint else 0
-        run.drop_events_after(done_steps)
+    trainer, cancel_callback = _build_trainer(context, plan, loaded, data.train)
+    checkpoint = run.latest_checkpoint() if context.resume else None
+    if context.resume:
+        run.drop_events_after(run.latest_checkpoint_step())
         log.info("resuming from %s", checkpoint or "the start (no checkpoint was written)")
     # under the Trainer's autocast PEFT's input casts are moot
-    with adapter_input_casts_skipped(loaded.model) if precision.autocast else contextlib.nullcontext():
+    with adapter_input_casts_skipped(loaded.model) if plan.precision.autocast else contextlib.nullcontext():
         trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     step, max_steps = trainer.state.global_step, trainer.state.max_steps
 
@@ -224,14 +146,14 @@ def _measure_train_save(config: TrainConfig, run: RunDir, loaded: LoadedModel, d
         kept = run.latest_checkpoint()
         message = f"Cancelled after step {step} of {max_steps}; checkpoint kept ({kept.name if kept else 'none'}), " \
                   "resume to continue."
-        return TrainResult(run.path, "cancelled", step, max_steps, None, metrics, backend, message)
+        return TrainResult(run.path, "cancelled", step, max_steps, None, metrics, plan.backend, message)
 
     run.update_status(state="saving", message="saving the adapter")
     loaded.model.save_pretrained(str(run.adapter))
     loaded.processor.save_pretrained(str(run.adapter))
     # the resolved mode, so reading with this adapter defaults to what it was trained on
-    config.replace(mode=mode).to_yaml(run.adapter / "training_config.yaml")
-    write_adapter_mode(run.adapter, loaded.family, loaded.processor, mode)
+    config.replace(mode=plan.mode).to_yaml(run.adapter / "training_config.yaml")
+    write_adapter_mode(run.adapter, loaded.family, loaded.processor, plan.mode)
     if evaluation.rows:
         run.update_status(state="evaluating", message="measuring CER after training")
         metrics["cer_after"] = evaluation.measure(loaded)
@@ -240,15 +162,16 @@ def _measure_train_save(config: TrainConfig, run: RunDir, loaded: LoadedModel, d
     if metrics.get("cer_after") is not None and metrics.get("cer_before") is not None:
         message += f" CER {metrics['cer_before']:.4f} -> {metrics['cer_after']:.4f} on {metrics['eval_samples']} " \
                    "test lines."
-    return TrainResult(run.path, "done", step, max_steps, run.adapter, metrics, backend, message)
+    return TrainResult(run.path, "done", step, max_steps, run.adapter, metrics, plan.backend, message)
 
 
 class _Evaluation:
     """The capped test rows and the CER hook; no rows = no evaluation."""
 
-    def __init__(self, config: TrainConfig, test, mode: str):
+    def __init__(self, config: TrainConfig, test, plan: TrainPlan):
         self.config = config
-        self.mode = mode
+        self.mode = plan.mode
+        self.batch_size = plan.memory.batch_size * 4
         self.rows = []
         if test is not None and config.eval_samples:
             for row in test:
@@ -263,41 +186,33 @@ class _Evaluation:
         images = [row["image"] for row in self.rows]
         texts = [row["text"] for row in self.rows]
         return measure_cer(loaded, images, texts, mode=self.mode, max_new_tokens=self.config.eval_max_new_tokens,
-                           batch_size=self.config.batch_size * 4)
+                           batch_size=self.batch_size)
 
 
-def _load_for_training(config: TrainConfig, device: str, precision: Precision) -> tuple[LoadedModel, str, str]:
-    """The model with fresh LoRA layers, on the Unsloth path when possible; returns (loaded, backend, note)."""
-    from ocr_space.models.loading import load_model, read_checkpoint_config
-    from ocr_space.models.registry import family_for_config
-    from ocr_space.train.unsloth_path import load_with_unsloth, unsloth_support
+def _load_for_training(context: RunContext, plan: TrainPlan) -> tuple[LoadedModel, TrainPlan]:
+    """The model with fresh LoRA layers on the plan's backend; the plan again (on PEFT if Unsloth failed)."""
+    from ocr_space.models.loading import load_model
+    from ocr_space.train.unsloth_path import load_with_unsloth
 
-    family = family_for_config(read_checkpoint_config(config.model)[0])
-    note = "backend=peft was asked for"
-    if config.backend != "peft":
-        usable, note = unsloth_support(family, device)
-        if usable:
-            try:
-                # Unsloth's own checkpointing is chosen at load time, before any memory probe could run
-                model = load_with_unsloth(config.replace(gradient_checkpointing=resolve_checkpointing(config, device)),
-                                          family, precision.dtype)
-                processor = _processor(config.model)
-                return (LoadedModel(model=model, processor=processor, family=family, source=config.model,
-                                    adapter=None, device=device, dtype=precision.dtype), "unsloth", note)
-            except Exception as exc:  # noqa: BLE001 - recorded, and an error when unsloth was required
-                if config.backend == "unsloth":
-                    raise ConfigError(f"backend: Unsloth failed to load {config.model}: {exc}") from exc
-                note = f"Unsloth failed ({type(exc).__name__}: {str(exc)[:200]}); used PEFT"
-                log.warning(note)
-        elif config.backend == "unsloth":
-            raise ConfigError(f"backend: unsloth is not usable here: {note}.")
+    config = context.config
+    if plan.backend == "unsloth":
+        try:
+            # Unsloth's own checkpointing is chosen at load time (the plan runs no memory probe on this path)
+            model = load_with_unsloth(config, plan.family, plan.precision.dtype, plan.memory.gradient_checkpointing)
+            processor = _processor(config.model)
+            return (LoadedModel(model=model, processor=processor, family=plan.family, source=config.model,
+                                adapter=None, device=plan.device, dtype=plan.precision.dtype), plan)
+        except Exception as exc:  # noqa: BLE001 - recorded, and an error when unsloth was required
+            if config.backend == "unsloth":
+                raise ConfigError(f"backend: Unsloth failed to load {config.model}: {exc}") from exc
+            note = f"Unsloth failed ({type(exc).__name__}: {str(exc)[:200]}); used PEFT"
+            log.warning(note)
+            plan = plan.with_peft_fallback(config, note)
 
-    quantization = _four_bit_config(precision) if config.load_in_4bit else None
-    if config.load_in_4bit and not device.startswith("cuda"):
-        raise ConfigError("load_in_4bit: 4-bit (QLoRA) training needs a CUDA GPU; turn it off on CPU.")
-    loaded = load_model(config.model, device=device, dtype=precision.dtype, quantization_config=quantization)
-    loaded.model = _with_lora(loaded.model, config, loaded.family)
-    return loaded, "peft", note
+    quantization = _four_bit_config(plan.precision) if config.load_in_4bit else None
+    loaded = load_model(config.model, device=plan.device, dtype=plan.precision.dtype, quantization_config=quantization)
+    loaded.model = _with_lora(loaded.model, config, plan)
+    return loaded, plan
 
 
 def _processor(model_reference: str):
@@ -307,24 +222,24 @@ def _processor(model_reference: str):
 
 
 def _four_bit_config(precision: Precision):
-    if not _bitsandbytes_imports():
-        raise ConfigError("load_in_4bit: needs the bitsandbytes package (pip install bitsandbytes).")
+    """NF4 base weights computing in the plan's dtype (the plan checked CUDA and bitsandbytes)."""
     from transformers import BitsAndBytesConfig
 
     return BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
                               bnb_4bit_compute_dtype=precision.dtype)
 
 
-def _with_lora(model, config: TrainConfig, family):
+def _with_lora(model, config: TrainConfig, plan: TrainPlan):
     import torch
     from peft import get_peft_model, prepare_model_for_kbit_training
 
     from ocr_space.models.lora import LoraSettings, lora_config
 
     if config.load_in_4bit:
-        model = prepare_model_for_kbit_training(model,
-                                                use_gradient_checkpointing=config.gradient_checkpointing != "off")
-    lora = lora_config(family, LoraSettings(r=config.lora_r, alpha=config.lora_alpha, dropout=config.lora_dropout,
+        # 4-bit runs no memory probe, so the plan's checkpointing is decided here
+        model = prepare_model_for_kbit_training(
+            model, use_gradient_checkpointing=plan.memory.gradient_checkpointing != "off")
+    lora = lora_config(plan.family, LoraSettings(r=config.lora_r, alpha=config.lora_alpha, dropout=config.lora_dropout,
                                             experts=config.lora_experts))
     lora.modules_to_save = list(config.train_modules) or None
     try:
@@ -343,30 +258,31 @@ def _with_lora(model, config: TrainConfig, family):
     return model
 
 
-def _build_trainer(config: TrainConfig, run: RunDir, loaded: LoadedModel, train_rows, mode: str, precision: Precision,
-                   optim: str, cancel: threading.Event, on_event):
+def _build_trainer(context: RunContext, plan: TrainPlan, loaded: LoadedModel, train_rows):
     from transformers import PrinterCallback, TrainingArguments
 
     from ocr_space.train.callbacks import CancelCallback, DecoderOnlyCheckpointing, EventLogCallback
     from ocr_space.train.checkpoints import AdapterCheckpointTrainer
 
+    config, run, memory = context.config, context.run, plan.memory
+    checkpointing = memory.gradient_checkpointing != "off"
     args = TrainingArguments(
         output_dir=str(run.checkpoints),
         max_steps=config.steps,
-        per_device_train_batch_size=config.batch_size,
-        gradient_accumulation_steps=config.grad_accum,
+        per_device_train_batch_size=memory.batch_size,
+        gradient_accumulation_steps=memory.grad_accum,
         learning_rate=config.learning_rate,
         warmup_steps=config.warmup_steps,
         lr_scheduler_type=config.lr_scheduler,
         weight_decay=config.weight_decay,
-        optim=optim,
+        optim=plan.optim,
         seed=config.seed,
         data_seed=config.seed,
-        fp16=precision.fp16,
-        bf16=precision.bf16,
+        fp16=plan.precision.fp16,
+        bf16=plan.precision.bf16,
         use_cpu=loaded.device == "cpu",
-        activation_checkpointing=config.gradient_checkpointing != "off",
-        activation_checkpointing_kwargs={"use_reentrant": False} if config.gradient_checkpointing != "off" else None,
+        activation_checkpointing=checkpointing,
+        activation_checkpointing_kwargs={"use_reentrant": False} if checkpointing else None,
         logging_steps=1,
         save_strategy="steps",
         save_steps=config.save_steps,
@@ -380,15 +296,15 @@ def _build_trainer(config: TrainConfig, run: RunDir, loaded: LoadedModel, train_
         dataloader_num_workers=2 if loaded.device.startswith("cuda") else 0,
         dataloader_pin_memory=loaded.device.startswith("cuda"),
     )
-    cancel_callback = CancelCallback(run, cancel)
+    cancel_callback = CancelCallback(run, context.cancel)
     trainer = AdapterCheckpointTrainer(
         model=loaded.model,
         args=args,
         train_dataset=train_rows,
-        data_collator=_training_collator(config, loaded, mode),
+        data_collator=_training_collator(config, loaded, plan.mode),
         processing_class=loaded.processor,
-        callbacks=[EventLogCallback(run, config.batch_size * config.grad_accum, on_event), cancel_callback]
-        + ([DecoderOnlyCheckpointing()] if config.gradient_checkpointing == "decoder" else []),
+        callbacks=[EventLogCallback(run, plan.samples_per_step, context.on_event), cancel_callback]
+        + ([DecoderOnlyCheckpointing()] if memory.gradient_checkpointing == "decoder" else []),
     )
     trainer.remove_callback(PrinterCallback)  # it prints raw log dicts to stdout, where the CLI keeps its JSON
     return trainer, cancel_callback

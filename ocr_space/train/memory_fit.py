@@ -24,7 +24,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Callable
 
-from ocr_space.train.oom import is_out_of_memory
+from ocr_space.out_of_memory import is_out_of_memory
 
 log = logging.getLogger(__name__)
 

@@ -31,66 +31,76 @@ CHECKPOINTING_BELOW_GIB = 40.0
 class TrainConfig:
     """Everything a run needs; ``config.yaml`` in the run folder is this, dumped.
 
+    Each field's ``metadata["help"]`` is its one description: the CLI's
+    ``--help`` and the UI's info text both read it.
+
     >>> config = TrainConfig(model="/tmp/tiny", data="datasets/lines", steps=60)
     >>> config.validate().batch_size
     8
     """
 
-    #: base model: Hub repo id or local folder
-    model: str = ""
-    #: dataset folder ({prefix}_{train,validation,test}.parquet) or Hub dataset id with image/text columns
-    data: str = ""
-    #: run folder; empty = a new folder under ocr_space.config.runs_root()
-    out: str = ""
-    steps: int = 60
-    learning_rate: float = 2e-4
-    #: the reference recipe's 2 x grad-accum 4 = 8 samples per optimizer step, as one micro-batch: the same
-    #: gradient in one pass instead of four (the reference accumulated only to fit a T4); raise grad_accum
-    #: and lower batch_size on a GPU too small for 8 (the OOM message says so)
-    batch_size: int = 8
-    grad_accum: int = 1
-    warmup_steps: int = 5
-    lr_scheduler: str = "linear"
-    weight_decay: float = 0.001
-    seed: int = 3407
-    #: auto = adamw_8bit on CUDA when bitsandbytes imports, else adamw_torch
-    optim: str = "auto"
-    lora_r: int = 16
-    lora_alpha: int = 16
-    lora_dropout: float = 0.0
-    #: adapt the routed MoE experts too (the reference's reach); needs lora_dropout 0
-    lora_experts: bool = True
-    #: compute the routed experts' LoRA from its factors (ocr_space.models.expert_lora) instead of PEFT's
-    #: rebuilt expert weights: the same numbers, without 4.8 GB of rebuilt weights per forward at full size
-    factored_experts: bool = True
-    #: modules trained in full and saved with the adapter (PEFT modules_to_save), e.g. ["lm_head"]
-    train_modules: list[str] = field(default_factory=list)
-    #: resolution mode; empty = the family's training mode (DeepSeek-OCR-2: small, no tiles)
-    mode: str = ""
-    #: longest sample in tokens (image + prompt + answer); longer answers are cut
-    max_length: int = 2048
-    #: use at most this many training rows (0 = all)
-    max_train_samples: int = 0
-    #: recompute activations in the backward pass to save memory (on: every layer; decoder: the language
-    #: model's layers only). auto on CUDA = off unless the memory probe (fit_to_memory) finds that the heaviest
-    #: batch does not fit; without the probe, on where the GPU has under CHECKPOINTING_BELOW_GIB for this process
-    gradient_checkpointing: str = "auto"
-    #: on CUDA, run the heaviest batch once before training and, if it does not fit, switch checkpointing on
-    #: (when auto) and then halve batch_size / double grad_accum until it does (ocr_space.train.memory_fit)
-    fit_to_memory: bool = True
-    #: QLoRA: 4-bit NF4 base weights (CUDA + bitsandbytes only)
-    load_in_4bit: bool = False
-    #: auto = bf16 on GPUs with compute capability >= 8, fp16 on older GPUs (T4), fp32 on CPU
-    precision: str = "auto"
-    device: str = "auto"
-    #: write a resumable checkpoint (adapter + optimizer + scheduler + RNG) every this many steps
-    save_steps: int = 20
-    save_total_limit: int = 2
-    #: before/after CER on at most this many test rows (0 = no evaluation)
-    eval_samples: int = 50
-    eval_max_new_tokens: int = 256
-    #: auto = Unsloth's fast path on CUDA when it imports and supports the model, else transformers + PEFT
-    backend: str = "auto"
+    model: str = field(default="", metadata={"help": "base model: Hub repo id or local folder"})
+    data: str = field(default="", metadata={
+        "help": "dataset folder ({prefix}_{train,validation,test}.parquet) or Hub dataset id with image/text columns"})
+    out: str = field(default="", metadata={
+        "help": "run folder; empty = a new folder under $OCR_SPACE_RUNS (or ./runs)"})
+    steps: int = field(default=60, metadata={"help": "optimizer steps to train"})
+    learning_rate: float = field(default=2e-4, metadata={"help": "peak learning rate of the LoRA weights"})
+    # the reference recipe's 2 x grad-accum 4 = 8 samples per optimizer step, as one micro-batch: the same
+    # gradient in one pass instead of four (the reference accumulated only to fit a T4)
+    batch_size: int = field(default=8, metadata={
+        "help": "samples per forward pass (micro-batch); on a GPU too small for it, lower it and raise grad_accum "
+                "(the memory probe does so by itself)"})
+    grad_accum: int = field(default=1, metadata={
+        "help": "micro-batches per optimizer step (batch_size x grad_accum = samples per step)"})
+    warmup_steps: int = field(default=5, metadata={"help": "steps over which the learning rate rises from 0"})
+    lr_scheduler: str = field(default="linear", metadata={
+        "help": "learning-rate schedule after warmup: " + ", ".join(SCHEDULERS)})
+    weight_decay: float = field(default=0.001, metadata={"help": "AdamW weight decay, in [0, 1)"})
+    seed: int = field(default=3407, metadata={"help": "random seed of the LoRA init, data order and dropout"})
+    optim: str = field(default="auto", metadata={
+        "help": "optimizer: " + ", ".join(OPTIMIZERS) + "; auto = adamw_8bit on CUDA when bitsandbytes imports, "
+                "else adamw_torch"})
+    lora_r: int = field(default=16, metadata={"help": "LoRA rank"})
+    lora_alpha: int = field(default=16, metadata={"help": "LoRA alpha (the update is scaled by alpha / r)"})
+    lora_dropout: float = field(default=0.0, metadata={
+        "help": "dropout on the LoRA input; must be 0 while lora_experts is on"})
+    lora_experts: bool = field(default=True, metadata={
+        "help": "adapt the routed MoE experts too (the reference's reach); needs lora_dropout 0"})
+    factored_experts: bool = field(default=True, metadata={
+        "help": "compute the routed experts' LoRA from its factors instead of PEFT's rebuilt expert weights: the "
+                "same numbers, without 4.8 GB of rebuilt weights per forward at full size"})
+    train_modules: list[str] = field(default_factory=list, metadata={
+        "help": "modules trained in full and saved with the adapter (PEFT modules_to_save), e.g. lm_head"})
+    mode: str = field(default="", metadata={
+        "help": "resolution mode; empty = the family's training mode (DeepSeek-OCR-2: small, no tiles)"})
+    max_length: int = field(default=2048, metadata={
+        "help": "longest sample in tokens (image + prompt + answer); longer answers are cut"})
+    max_train_samples: int = field(default=0, metadata={"help": "use at most this many training rows (0 = all)"})
+    gradient_checkpointing: str = field(default="auto", metadata={
+        "help": "recompute activations in the backward pass to save memory: on (every layer), decoder (the "
+                "language model's layers only), off; auto on CUDA = off unless the memory probe finds that the "
+                "heaviest batch does not fit; without the probe, on where this process has under "
+                f"{CHECKPOINTING_BELOW_GIB:g} GiB of GPU memory"})
+    fit_to_memory: bool = field(default=True, metadata={
+        "help": "on CUDA, run the heaviest batch once before training and, if it does not fit, switch "
+                "checkpointing on (when auto) and then halve batch_size / double grad_accum until it does"})
+    load_in_4bit: bool = field(default=False, metadata={
+        "help": "QLoRA: 4-bit NF4 base weights (CUDA + bitsandbytes only)"})
+    precision: str = field(default="auto", metadata={
+        "help": "weights and mixed precision: " + ", ".join(PRECISIONS) + "; auto = bf16 on GPUs with compute "
+                "capability >= 8, fp16 on older GPUs (T4), fp32 on CPU"})
+    device: str = field(default="auto", metadata={"help": "auto, cpu or cuda[:N]"})
+    save_steps: int = field(default=20, metadata={
+        "help": "write a resumable checkpoint (adapter + optimizer + scheduler + RNG) every this many steps"})
+    save_total_limit: int = field(default=2, metadata={"help": "keep at most this many checkpoints"})
+    eval_samples: int = field(default=50, metadata={
+        "help": "before/after CER on at most this many test rows (0 = no evaluation)"})
+    eval_max_new_tokens: int = field(default=256, metadata={
+        "help": "longest transcription generated when measuring CER"})
+    backend: str = field(default="auto", metadata={
+        "help": "training path: " + ", ".join(BACKENDS) + "; auto = Unsloth's fast path on CUDA when it imports "
+                "and supports the model, else transformers + PEFT"})
 
     def validate(self) -> "TrainConfig":
         """Check every field; raise :class:`ConfigError` naming the first bad one. Returns self."""
@@ -220,38 +230,3 @@ def _require_int(config: TrainConfig, name: str, minimum: int) -> None:
 def _require_choice(config: TrainConfig, name: str, choices: tuple[str, ...]) -> None:
     value = getattr(config, name)
     _require(value in choices, name, f"must be one of {', '.join(choices)}; got {value!r}")
-
-
-#: what to train and where: first on the command line (every field maps to --field-name)
-PATH_FIELDS = ("model", "data", "out")
-
-
-def cli_flag(name: str) -> str:
-    """The CLI flag of a config field: ``grad_accum`` -> ``--grad-accum``."""
-    return "--" + name.replace("_", "-")
-
-
-def equivalent_command(config: TrainConfig) -> str:
-    """The ``python -m ocr_space train`` command line for ``config`` (only what differs from the defaults).
-
-    >>> equivalent_command(TrainConfig(model="m", data="d", steps=100))
-    'python -m ocr_space train --model m --data d --steps 100'
-    """
-    import shlex
-
-    defaults = TrainConfig()
-    parts = ["python", "-m", "ocr_space", "train"]
-    for name in PATH_FIELDS:
-        if getattr(config, name):
-            parts += [cli_flag(name), str(getattr(config, name))]
-    for item in fields(TrainConfig):
-        value = getattr(config, item.name)
-        if item.name in PATH_FIELDS or value == getattr(defaults, item.name):
-            continue
-        if isinstance(value, bool):
-            parts.append(cli_flag(item.name) if value else "--no-" + item.name.replace("_", "-"))
-        elif isinstance(value, list):
-            parts += [cli_flag(item.name), ",".join(value)]
-        else:
-            parts += [cli_flag(item.name), str(value)]
-    return " ".join(shlex.quote(part) for part in parts)

@@ -5,7 +5,7 @@ second browser or another process re-attaches by reading the files:
 
     run_dir/
       config.yaml        the TrainConfig the run uses (resume reads it back)
-      status.json        state, step, message, which path ran (unsloth or peft), pid
+      status.json        state, step, message, which path ran (unsloth or peft), pid, the run's plan (TrainPlan)
       events.jsonl       one JSON object per optimizer step: loss, lr, grad_norm, speed, ETA, GPU memory
       train.log          human-readable log (the UI's log tail)
       metrics.json       {"cer_before", "cer_after", "eval_samples", "split"}
@@ -135,10 +135,27 @@ class RunDir:
         """The newest complete checkpoint (one whose trainer_state.json was written), or None."""
         found = []
         for folder in self.checkpoints.glob("checkpoint-*"):
-            match = re.fullmatch(r"checkpoint-(\d+)", folder.name)
-            if match and (folder / "trainer_state.json").is_file():
-                found.append((int(match.group(1)), folder))
+            step = checkpoint_step(folder)
+            if step is not None and (folder / "trainer_state.json").is_file():
+                found.append((step, folder))
         return max(found)[1] if found else None
+
+    def latest_checkpoint_step(self) -> int:
+        """The optimizer step the newest complete checkpoint was saved at; 0 without one (resume starts over)."""
+        checkpoint = self.latest_checkpoint()
+        return checkpoint_step(checkpoint) if checkpoint else 0
+
+
+def checkpoint_step(path: str | Path) -> int | None:
+    """The step in a Trainer checkpoint folder's name (``checkpoint-N``); None for any other name.
+
+    >>> checkpoint_step("runs/r/checkpoints/checkpoint-40")
+    40
+    >>> checkpoint_step("checkpoint-last") is None
+    True
+    """
+    match = re.fullmatch(r"checkpoint-(\d+)", Path(path).name)
+    return int(match.group(1)) if match else None
 
 
 def list_runs(root: str | Path) -> list[RunDir]:

@@ -20,7 +20,8 @@ from ocr_space.config import runs_root
 from ocr_space.errors import ConfigError, OcrSpaceError
 from ocr_space.train.job import TrainResult, run_training
 from ocr_space.models.cache import release_gpu_memory
-from ocr_space.train.oom import TrainingOutOfMemory, is_out_of_memory, oom_message
+from ocr_space.out_of_memory import is_out_of_memory
+from ocr_space.train.oom import TrainingOutOfMemory, oom_message
 from ocr_space.train.recipe import TrainConfig
 from ocr_space.train.run_dir import ACTIVE_STATES, RunDir, process_identity
 
@@ -125,7 +126,7 @@ class TrainingRunner:
                                     "for it to finish.")
 
     def _launch(self, job: TrainingJob, on_event) -> TrainingJob:
-        job.run.update_status(state="queued", message="starting", step=_checkpoint_step(job.run) if job.resume
+        job.run.update_status(state="queued", message="starting", step=job.run.latest_checkpoint_step() if job.resume
                               else 0, max_steps=job.config.steps, started_at=time.time(), finished_at=None,
                               cancel_requested=False, stale=None, **process_identity())
         job.thread = threading.Thread(target=self._work, args=(job, on_event), name="ocr-space-train", daemon=True)
@@ -234,11 +235,6 @@ def _drop_tracebacks(error: BaseException | None) -> None:
         seen.add(id(error))
         error.__traceback__ = None
         error = error.__cause__ or error.__context__
-
-
-def _checkpoint_step(run: RunDir) -> int:
-    checkpoint = run.latest_checkpoint()
-    return int(checkpoint.name.split("-")[1]) if checkpoint else 0
 
 
 def _attach_log_file(run: RunDir) -> logging.Handler:

@@ -42,11 +42,12 @@ def unsloth_support(family: ModelFamily, device: str) -> tuple[bool, str]:
     return True, f"unsloth {getattr(unsloth, '__version__', '?')}"
 
 
-def load_with_unsloth(config, family: ModelFamily, dtype):
+def load_with_unsloth(config, family: ModelFamily, dtype, gradient_checkpointing: str):
     """Base model + LoRA through Unsloth's FastVisionModel; returns the PEFT-wrapped model.
 
     The processor is loaded the same way as on the PEFT path, so collation is
-    identical. Unsloth picks the Linear targets itself (its documented
+    identical. ``gradient_checkpointing`` is the run plan's (``on``, ``decoder``
+    or ``off``): Unsloth takes it at load time. Unsloth picks the Linear targets itself (its documented
     ``finetune_*`` switches: vision + language, attention + MLP); routed-expert
     LoRA (PEFT ``target_parameters``) exists only on the PEFT path.
     """
@@ -56,7 +57,7 @@ def load_with_unsloth(config, family: ModelFamily, dtype):
         config.model,
         load_in_4bit=config.load_in_4bit,
         dtype=dtype,
-        use_gradient_checkpointing="unsloth" if config.gradient_checkpointing == "on" else False,
+        use_gradient_checkpointing="unsloth" if gradient_checkpointing == "on" else False,
     )
     model = FastVisionModel.get_peft_model(
         model,

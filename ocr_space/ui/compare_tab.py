@@ -7,7 +7,6 @@ import tempfile
 import gradio as gr
 import pandas as pd
 
-from ocr_space.config import default_model
 from ocr_space.evaluation.compare import compare
 from ocr_space.evaluation.engines import classic_engine_status
 from ocr_space.evaluation.normalize import WHITESPACE_MODES, Normalization
@@ -15,10 +14,13 @@ from ocr_space.evaluation.report import samples_table_html
 from ocr_space.evaluation.results import EvaluationReport
 from ocr_space.models.cache import MODELS
 from ocr_space.ui.errors import shows_errors
+from ocr_space.ui.form import Form, field_values
+from ocr_space.ui.model_field import default_model, follow_model, mode_choices
 from ocr_space.ui.strings import t
 
 ENGINE_CHOICES = ["base", "tuned", "merged", "tesseract", "rapidocr"]
-MODE_CHOICES = ["default", "tiles", "base", "small"]
+#: the mode dropdown's "no choice": the family's default mode
+DEFAULT_MODE = "default"
 
 
 def engine_specs(engines: list[str], model: str, adapter: str, merged: str) -> list[str]:
@@ -43,45 +45,53 @@ def summary_frame(report: EvaluationReport) -> pd.DataFrame:
     rows = []
     for engine in report.engines:
         if not engine.available:
-            rows.append({"engine": engine.name, "CER %": None, "Δ vs baseline (95% interval)": "",
-                         "exact lines %": None, "WER %": None, "subs/del/ins": "", "lines/s": None,
-                         "tokens/s": None, "status": f"unavailable: {engine.unavailable}"})
+            rows.append(_columns(engine=engine.name, cer=None, delta="", exact=None, wer=None, edits="",
+                                 lines_per_s=None, tokens_per_s=None,
+                                 status=t("compare.unavailable", reason=engine.unavailable)))
             continue
         s, c, speed = engine.summary, comparisons.get(engine.name), engine.throughput
-        delta = (f"{100 * c.difference:+.2f} pts [{100 * c.low:+.2f}, {100 * c.high:+.2f}]" if c else "baseline")
-        rows.append({"engine": engine.name, "CER %": round(100 * s.cer, 2), "Δ vs baseline (95% interval)": delta,
-                     "exact lines %": round(100 * s.exact_line_accuracy, 1),
-                     "WER %": round(100 * s.wer, 2) if s.wer is not None else None,
-                     "subs/del/ins": f"{s.substitutions}/{s.deletions}/{s.insertions}",
-                     "lines/s": round(speed["lines_per_second"] or 0, 2),
-                     "tokens/s": round(speed["tokens_per_second"], 1) if speed["tokens_per_second"] else None,
-                     "status": "significant" if c and c.significant else "ok"})
+        delta = (f"{100 * c.difference:+.2f} pts [{100 * c.low:+.2f}, {100 * c.high:+.2f}]" if c
+                 else t("compare.baseline"))
+        rows.append(_columns(engine=engine.name, cer=round(100 * s.cer, 2), delta=delta,
+                             exact=round(100 * s.exact_line_accuracy, 1),
+                             wer=round(100 * s.wer, 2) if s.wer is not None else None,
+                             edits=f"{s.substitutions}/{s.deletions}/{s.insertions}",
+                             lines_per_s=round(speed["lines_per_second"] or 0, 2),
+                             tokens_per_s=round(speed["tokens_per_second"], 1) if speed["tokens_per_second"] else None,
+                             status=t("compare.significant") if c and c.significant else t("compare.ok")))
     return pd.DataFrame(rows)
 
 
+def _columns(**values) -> dict:
+    """A summary row with its column headers from the strings table (``compare.column.NAME``)."""
+    return {t(f"compare.column.{name}"): value for name, value in values.items()}
+
+
 @shows_errors
-def run_compare(data: str, split: str, limit: float, model: str, adapter: str, merged: str, engines: list[str],
-                nfkc: bool, fold_width: bool, fold_punctuation: bool, whitespace: str, batch_size: float,
-                max_new_tokens: float, mode: str, progress=gr.Progress()):
-    """Handler: run compare() and return (verdict, summary, chart, samples html, confusions, report files)."""
-    if not (data or "").strip():
+def run_compare(progress=gr.Progress(), **values):
+    """Handler: run compare() on the form's values (by setting name) and return (verdict, summary, chart, samples
+    html, confusions, report files)."""
+    data = (values["data"] or "").strip()
+    if not data:
         raise gr.Error(t("compare.no_data"), print_exception=False)
-    if not engines:
+    if not values["engines"]:
         raise gr.Error(t("compare.no_engines"), print_exception=False)
-    specs = engine_specs(engines, model, adapter, merged)
-    normalization = Normalization(nfkc=nfkc, fold_width=fold_width, fold_punctuation=fold_punctuation,
-                                  whitespace=whitespace)
+    specs = engine_specs(values["engines"], values["model"], values["adapter"], values["merged"])
+    normalization = Normalization(**field_values(Normalization, values))
     out = tempfile.mkdtemp(prefix="ocr-space-compare-")  # Gradio serves downloads from the temp dir
-    report = compare(data.strip(), specs, split=split, limit=int(limit) if limit else None, out=out,
-                     normalization=normalization, batch_size=int(batch_size), max_new_tokens=int(max_new_tokens),
-                     mode=None if mode == "default" else mode, loader=MODELS.get,
+    mode = values["mode"]
+    report = compare(data, specs, split=values["split"], limit=int(values["limit"]) if values["limit"] else None,
+                     out=out, normalization=normalization, batch_size=int(values["batch_size"]),
+                     max_new_tokens=int(values["max_new_tokens"]), mode=None if mode == DEFAULT_MODE else mode,
+                     loader=MODELS.get,
                      progress=lambda done, total, message: progress(done / max(total, 1), desc=message))
     verdict = "\n".join(f"- {c.verdict}" for c in report.comparisons) or t("compare.baseline_only")
-    chart = pd.DataFrame([{"engine": e.name, "CER %": round(100 * e.summary.cer, 2)}
+    chart = pd.DataFrame([_columns(engine=e.name, cer=round(100 * e.summary.cer, 2))
                           for e in report.available_engines])
     confusions = pd.DataFrame(report.confusion_rows)
     files = [str(path) for path in report.files.values()]
-    chart_plot = gr.BarPlot(value=chart, sort=list(chart["engine"]))  # keep the engines' order, baseline first
+    # keep the engines' order, baseline first
+    chart_plot = gr.BarPlot(value=chart, sort=list(chart[t("compare.column.engine")]))
     return verdict, summary_frame(report), chart_plot, str(samples_table_html(report)), confusions, files
 
 
@@ -95,38 +105,40 @@ def build() -> None:
     """Add the tab's components and events to the current Blocks."""
     with gr.Tab(t("compare.tab"), id="compare"):
         gr.Markdown(t("compare.intro"))
+        # keyed by compare()'s and Normalization's names; the order is the API's ("/compare") parameter order
+        form = Form("compare", Normalization)
+        defaults = Normalization()
         with gr.Row():
             with gr.Column():
-                data = gr.Textbox(label=t("compare.data"))
+                form.field("data", gr.Textbox)
                 with gr.Row():
-                    split = gr.Dropdown(label=t("compare.split"), choices=["test", "validation", "train"],
-                                        value="test")
-                    limit = gr.Number(label=t("compare.limit"), value=200, precision=0, minimum=0)
-                model = gr.Textbox(label=t("compare.model"), value=default_model())
-                adapter = gr.Textbox(label=t("compare.adapter"))
-                merged = gr.Textbox(label=t("compare.merged"))
-                engines = gr.CheckboxGroup(label=t("compare.engines"), choices=ENGINE_CHOICES,
-                                           value=["base", "tuned"])
+                    form.field("split", gr.Dropdown, choices=["test", "validation", "train"], value="test")
+                    form.field("limit", gr.Number, value=200, precision=0, minimum=0)
+                model = form.field("model", gr.Textbox, value=default_model())
+                form.field("adapter", gr.Textbox)
+                form.field("merged", gr.Textbox)
+                form.field("engines", gr.CheckboxGroup, choices=ENGINE_CHOICES, value=["base", "tuned"])
                 gr.Markdown(_availability_line())
             with gr.Column():
                 with gr.Group():
                     gr.Markdown(t("compare.normalization"))
-                    nfkc = gr.Checkbox(label=t("compare.nfkc"), value=True)
-                    fold_width = gr.Checkbox(label=t("compare.fold_width"), value=True)
-                    fold_punctuation = gr.Checkbox(label=t("compare.fold_punctuation"), value=False)
-                    whitespace = gr.Radio(label=t("compare.whitespace"), choices=list(WHITESPACE_MODES), value="cjk")
+                    form.field("nfkc", gr.Checkbox, value=defaults.nfkc)
+                    form.field("fold_width", gr.Checkbox, value=defaults.fold_width)
+                    form.field("fold_punctuation", gr.Checkbox, value=defaults.fold_punctuation)
+                    form.field("whitespace", gr.Radio, choices=list(WHITESPACE_MODES), value=defaults.whitespace)
                 with gr.Accordion(t("compare.model_settings"), open=False):
-                    batch_size = gr.Slider(label=t("compare.batch_size"), minimum=1, maximum=64, value=8, step=1)
-                    max_tokens = gr.Slider(label=t("compare.max_tokens"), minimum=8, maximum=4096, value=512, step=8)
-                    mode = gr.Dropdown(label=t("compare.mode"), choices=MODE_CHOICES, value="default")
+                    form.field("batch_size", gr.Slider, minimum=1, maximum=64, value=8, step=1)
+                    form.field("max_new_tokens", gr.Slider, minimum=8, maximum=4096, value=512, step=8)
+                    mode = form.field("mode", gr.Dropdown, choices=mode_choices(model.value, DEFAULT_MODE),
+                                      value=DEFAULT_MODE)
                 run = gr.Button(t("compare.run"), variant="primary")
         verdict = gr.Markdown(label=t("compare.verdict"))
         summary = gr.Dataframe(label=t("compare.summary"), interactive=False)
-        chart = gr.BarPlot(label=t("compare.chart"), x="engine", y="CER %")
+        chart = gr.BarPlot(label=t("compare.chart"), x=t("compare.column.engine"), y=t("compare.column.cer"))
         samples = gr.HTML(label=t("compare.samples"))
         confusions = gr.Dataframe(label=t("compare.confusions"), interactive=False)
         files = gr.File(label=t("compare.files"), file_count="multiple", interactive=False)
-        run.click(run_compare,
-                  inputs=[data, split, limit, model, adapter, merged, engines, nfkc, fold_width, fold_punctuation,
-                          whitespace, batch_size, max_tokens, mode],
-                  outputs=[verdict, summary, chart, samples, confusions, files], api_name="compare")
+        model.change(lambda name, current: follow_model(name, current, DEFAULT_MODE), inputs=[model, mode],
+                     outputs=mode, show_progress="hidden")
+        run.click(run_compare, inputs_kwargs=form.inputs, outputs=[verdict, summary, chart, samples, confusions, files],
+                  api_name="compare")

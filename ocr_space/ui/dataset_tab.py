@@ -1,7 +1,7 @@
 """The Build Dataset tab: every input kind in, a checked and split parquet dataset out.
 
-Handlers are plain functions of the components' values (tests call them
-directly); each ends in :func:`_show`, which turns a :class:`BuiltDataset`
+Handlers are plain functions of the form's values, passed as keywords named
+after the settings (tests call them the same way); each ends in :func:`_show`, which turns a :class:`BuiltDataset`
 into the result panel: summary, sample gallery, rejection table, stats and
 downloadable files.
 """
@@ -18,13 +18,15 @@ import gradio as gr
 import pandas as pd
 from PIL import Image
 
-from ocr_space.config import datasets_root, default_model, on_space
+from ocr_space.config import datasets_root, on_space
 from ocr_space.data.build import BuiltDataset, build_dataset
 from ocr_space.data.fonts import find_cjk_fonts
 from ocr_space.data.sources import ColumnMapping, open_source, rows_source
 from ocr_space.data.synth import Degradations, synth_dataset, synth_lines
 from ocr_space.errors import ConfigError
 from ocr_space.ui.errors import shows_errors
+from ocr_space.ui.form import Form, field_values
+from ocr_space.ui.model_field import default_model
 from ocr_space.ui.strings import t
 
 PREVIEW_SAMPLES = 12
@@ -35,16 +37,17 @@ _NAME = re.compile(r"^[A-Za-z0-9][\w.-]*$")
 
 
 # -- handlers -----------------------------------------------------------------------------------------------------
+# Each reads the form's values by setting name (see build(): the output settings, the column mapping and each
+# input kind's own fields); Gradio passes them as keywords, and so do the tests.
 
 @shows_errors
-def build_from_files(files, name, prefix, split, seed, max_mp, min_side, image_column, text_column, split_column,
-                     progress=gr.Progress()):
+def build_from_files(progress=gr.Progress(), **values):
     """One uploaded file is read as what it is (manifest, table, zip, parquet); several as one flat folder."""
-    paths = [Path(f) for f in (files or [])]
+    paths = [Path(f) for f in (values["files"] or [])]
     if not paths:
         raise gr.Error(t("dataset.no_files"), print_exception=False)
-    columns = ColumnMapping(image_column or None, text_column or None, split_column or None)
-    out, settings = _output_folder(name), _settings(prefix, split, seed, max_mp, min_side, progress)
+    columns = _columns(values)
+    out, settings = _output_folder(values["name"]), _settings(values, progress)
     with tempfile.TemporaryDirectory(prefix="ocr-space-upload-") as staging:
         if len(paths) == 1:
             source = open_source(paths[0], columns=columns)
@@ -56,19 +59,17 @@ def build_from_files(files, name, prefix, split, seed, max_mp, min_side, image_c
 
 
 @shows_errors
-def build_from_existing(source, source_split, name, prefix, split, seed, max_mp, min_side, image_column,
-                        text_column, split_column, progress=gr.Progress()):
+def build_from_existing(progress=gr.Progress(), **values):
     """A Hub dataset id or a local parquet/arrow folder, with an optional row limit such as ``train[:1000]``."""
-    source = (source or "").strip()
+    source = (values["source"] or "").strip()
     if not source:
         raise gr.Error(t("dataset.existing.source"), print_exception=False)
     local = Path(source)
     if on_space() and local.exists() and not local.resolve().is_relative_to(datasets_root().resolve()):
         raise ConfigError(t("dataset.space_local", root=datasets_root()))
-    columns = ColumnMapping(image_column or None, text_column or None, split_column or None)
-    built = build_dataset(source, _output_folder(name), kind="dataset", columns=columns,
-                          source_split=(source_split or "").strip() or None,
-                          **_settings(prefix, split, seed, max_mp, min_side, progress))
+    built = build_dataset(source, _output_folder(values["name"]), kind="dataset", columns=_columns(values),
+                          source_split=(values["source_split"] or "").strip() or None,
+                          **_settings(values, progress))
     return _show(built)
 
 
@@ -83,18 +84,19 @@ def images_to_table(files):
 
 
 @shows_errors
-def prelabel_table(table, images: dict, model, adapter, max_new_tokens=256, progress=gr.Progress()):
+def prelabel_table(progress=gr.Progress(), **values):
     """Fill the empty text cells with the model's drafts; text the user already typed is never overwritten."""
     from ocr_space.data.prelabel import prelabel
     from ocr_space.models.cache import MODELS
 
-    table = _label_table(table)
-    todo = [i for i, row in table.iterrows() if not str(row["text"]).strip() and row["image"] in (images or {})]
+    table, images = _label_table(values["table"]), values["images"] or {}
+    todo = [i for i, row in table.iterrows() if not str(row["text"]).strip() and row["image"] in images]
     if not todo:
         return table
-    progress(0.05, desc="Loading model")
-    loaded = MODELS.get(model, adapter or None)
-    drafts = prelabel(loaded, [images[table.at[i, "image"]] for i in todo], max_new_tokens=int(max_new_tokens),
+    progress(0.05, desc=t("recognize.loading"))
+    loaded = MODELS.get(values["model"], values["adapter"] or None)
+    drafts = prelabel(loaded, [images[table.at[i, "image"]] for i in todo],
+                      max_new_tokens=int(values["max_new_tokens"]),
                       progress=lambda done, total, desc: progress((done, total), desc=desc))
     for i, draft in zip(todo, drafts):
         table.at[i, "text"] = draft.text
@@ -102,51 +104,55 @@ def prelabel_table(table, images: dict, model, adapter, max_new_tokens=256, prog
 
 
 @shows_errors
-def build_from_table(table, images: dict, name, prefix, split, seed, max_mp, min_side, progress=gr.Progress()):
+def build_from_table(progress=gr.Progress(), **values):
     """The labelling table (image name, text) -> dataset; names that match no upload are reported, not guessed."""
-    table = _label_table(table)
+    table = _label_table(values["table"])
     if table.empty:
         raise gr.Error(t("dataset.no_rows"), print_exception=False)
-    images = images or {}
+    images = values["images"] or {}
     rows = [(images.get(str(row["image"])), str(row["text"])) for _, row in table.iterrows()]
     source = rows_source(rows, refs=[str(name) for name in table["image"]])
-    built = build_dataset(source, _output_folder(name), **_settings(prefix, split, seed, max_mp, min_side, progress))
+    built = build_dataset(source, _output_folder(values["name"]), **_settings(values, progress))
     return _show(built)
 
 
 @shows_errors
-def synth_preview(text, text_file, fonts, font_min, font_max, blur, noise, jpeg, rotation, contrast, background,
-                  seed):
+def synth_preview(**values):
     """Eight rendered lines with their text, without building anything."""
-    lines = _synth_lines(text, text_file)
-    rendered = synth_lines(lines, 8, _font_paths(fonts),
-                           _degradations(blur, noise, jpeg, rotation, contrast, background), int(seed),
-                           (int(font_min), int(font_max)))
+    rendered = synth_lines(_synth_lines(values), 8, _font_paths(values["fonts"]), _degradations(values),
+                           int(values["seed"]), _font_size(values))
     return [(Image.open(io.BytesIO(line.image_bytes)), line.text) if not isinstance(line, tuple) else
-            (Image.new("RGB", (64, 32), "white"), f"cannot draw {line[1]!r}: {line[0]}") for line in rendered]
+            (Image.new("RGB", (64, 32), "white"), t("dataset.synth.cannot_draw", missing=line[1], text=line[0]))
+            for line in rendered]
 
 
 @shows_errors
-def build_from_synth(text, text_file, fonts, n, font_min, font_max, blur, noise, jpeg, rotation, contrast, background,
-                     name, prefix, split, seed, max_mp, min_side, progress=gr.Progress()):
+def build_from_synth(progress=gr.Progress(), **values):
     """Render the lines (``n`` samples, 0 = one per line) and build a dataset from them."""
-    lines = _synth_lines(text, text_file)
-    settings = _settings(prefix, split, seed, max_mp, min_side, progress)
+    lines = _synth_lines(values)
+    settings = _settings(values, progress)
     settings.pop("max_pixels"), settings.pop("min_side")  # rendered lines are always within limits
-    built = synth_dataset(lines, _output_folder(name), n=int(n) or None, fonts=_font_paths(fonts),
-                          degradations=_degradations(blur, noise, jpeg, rotation, contrast, background),
-                          font_size=(int(font_min), int(font_max)), **settings)
+    built = synth_dataset(lines, _output_folder(values["name"]), n=int(values["n"]) or None,
+                          fonts=_font_paths(values["fonts"]), degradations=_degradations(values),
+                          font_size=_font_size(values), **settings)
     return _show(built)
 
 
 # -- helpers ------------------------------------------------------------------------------------------------------
 
-def _settings(prefix, split, seed, max_mp, min_side, progress) -> dict:
+def _settings(values: dict, progress) -> dict:
+    """The output settings as build_dataset() keywords."""
     def report(done, total, description):
         progress((done, total), desc=description)
 
-    return {"prefix": (prefix or "data").strip(), "split": split, "seed": int(seed),
-            "max_pixels": int(float(max_mp) * 1_000_000), "min_side": int(min_side), "progress": report}
+    return {"prefix": (values["prefix"] or "data").strip(), "split": values["split"], "seed": int(values["seed"]),
+            "max_pixels": int(float(values["max_mp"]) * 1_000_000), "min_side": int(values["min_side"]),
+            "progress": report}
+
+
+def _columns(values: dict) -> ColumnMapping:
+    return ColumnMapping(values["image_column"] or None, values["text_column"] or None,
+                         values["split_column"] or None)
 
 
 def _output_folder(name: str) -> Path:
@@ -181,12 +187,12 @@ def _label_table(table) -> pd.DataFrame:
     return frame[frame["image"].astype(str).str.strip() != ""].reset_index(drop=True)
 
 
-def _synth_lines(text, text_file) -> list[str]:
+def _synth_lines(values: dict) -> list[str]:
     from ocr_space.data.synth import read_lines
 
-    lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
-    if text_file:
-        lines += read_lines(text_file)
+    lines = [line.strip() for line in (values["text"] or "").splitlines() if line.strip()]
+    if values["text_file"]:
+        lines += read_lines(values["text_file"])
     if not lines:
         raise gr.Error(t("dataset.no_text"), print_exception=False)
     return lines
@@ -198,9 +204,13 @@ def _font_paths(names) -> list[Path] | None:
     return chosen or None
 
 
-def _degradations(blur, noise, jpeg, rotation, contrast, background) -> Degradations:
-    return Degradations(blur=float(blur), noise=float(noise), jpeg=int(jpeg), rotation=float(rotation),
-                        contrast=float(contrast), background=bool(background))
+def _font_size(values: dict) -> tuple[int, int]:
+    return int(values["font_min"]), int(values["font_max"])
+
+
+def _degradations(values: dict) -> Degradations:
+    """The form's Degradations fields (blur, noise, jpeg, rotation, contrast, background), by name."""
+    return Degradations(**field_values(Degradations, values))
 
 
 def _show(built: BuiltDataset):
@@ -241,67 +251,72 @@ def _downloadable(paths: list[Path]) -> list[str]:
 # -- layout -------------------------------------------------------------------------------------------------------
 
 def build() -> None:
-    """Add the tab's components and events to the current Blocks."""
+    """Add the tab's components and events to the current Blocks.
+
+    Each input kind has its own form (labels ``t("dataset.KIND.NAME")``); the output settings and the column
+    mapping are shared forms joined to them, so every handler gets one ``{setting name: value}``.
+    """
     with gr.Tab(t("dataset.tab"), id="dataset"):
         gr.Markdown(t("dataset.intro"))
+        settings = Form("dataset")
         with gr.Accordion(t("dataset.settings"), open=True):
             with gr.Row():
-                name = gr.Textbox(label=t("dataset.name", root=datasets_root()), value="my-dataset")
-                prefix = gr.Textbox(label=t("dataset.prefix"), value="data")
-                split = gr.Textbox(label=t("dataset.split"), value="0.8,0.1,0.1")
-                seed = gr.Number(label=t("dataset.seed"), value=42, precision=0)
-                max_mp = gr.Number(label=t("dataset.max_mp"), value=50)
-                min_side = gr.Number(label=t("dataset.min_side"), value=10, precision=0)
-        settings = [name, prefix, split, seed, max_mp, min_side]
+                settings.field("name", gr.Textbox, label=t("dataset.name", root=datasets_root()), value="my-dataset")
+                settings.field("prefix", gr.Textbox, value="data")
+                settings.field("split", gr.Textbox, value="0.8,0.1,0.1")
+                settings.field("seed", gr.Number, value=42, precision=0)
+                settings.field("max_mp", gr.Number, value=50)
+                settings.field("min_side", gr.Number, value=10, precision=0)
 
         with gr.Tabs():
             with gr.Tab(t("dataset.files.tab")):
                 gr.Markdown(t("dataset.files.help"))
-                files = gr.File(label=t("dataset.files.input"), file_count="multiple")
-                columns = _column_inputs()
+                files = Form("dataset.files")
+                files.field("files", gr.File, file_count="multiple")
+                files_columns = _column_inputs()
                 files_button = gr.Button(t("dataset.files.build"), variant="primary")
             with gr.Tab(t("dataset.existing.tab")):
+                existing = Form("dataset.existing")
                 with gr.Row():
-                    existing = gr.Textbox(label=t("dataset.existing.source"), placeholder="user/dataset")
-                    existing_split = gr.Textbox(label=t("dataset.existing.split"), placeholder="train[:1000]")
+                    existing.field("source", gr.Textbox, placeholder="user/dataset")
+                    existing.field("source_split", gr.Textbox, placeholder="train[:1000]")
                 existing_columns = _column_inputs()
                 existing_button = gr.Button(t("dataset.existing.build"), variant="primary")
             with gr.Tab(t("dataset.label.tab")):
                 gr.Markdown(t("dataset.label.help"))
+                label = Form("dataset.label")
                 label_images = gr.File(label=t("dataset.label.images"), file_count="multiple", file_types=["image"])
                 label_gallery = gr.Gallery(columns=4, height=220, allow_preview=True)
-                label_table = gr.Dataframe(headers=LABEL_COLUMNS, column_count=2, datatype=["str", "str"],
-                                           interactive=True, static_columns=[0], label=t("dataset.label.table"),
-                                           wrap=True)
-                label_paths = gr.State({})
+                label.field("table", gr.Dataframe, headers=LABEL_COLUMNS, column_count=2, datatype=["str", "str"],
+                            interactive=True, static_columns=[0], wrap=True)
+                label.add("images", gr.State({}))  # image name -> uploaded path
                 with gr.Row():
-                    model = gr.Textbox(label=t("dataset.label.model"), value=default_model())
-                    adapter = gr.Textbox(label=t("dataset.label.adapter"))
-                    max_tokens = gr.Slider(8, 1024, value=256, step=8, label=t("recognize.max_tokens"))
+                    label.field("model", gr.Textbox, value=default_model())
+                    label.field("adapter", gr.Textbox)
+                    label.field("max_new_tokens", gr.Slider, minimum=8, maximum=1024, value=256, step=8)
                 with gr.Row():
                     prelabel_button = gr.Button(t("dataset.label.prelabel"))
                     table_button = gr.Button(t("dataset.label.build"), variant="primary")
             with gr.Tab(t("dataset.synth.tab")):
                 gr.Markdown(t("dataset.synth.help"))
+                synth, defaults = Form("dataset.synth", Degradations), Degradations()
                 with gr.Row():
-                    synth_text = gr.Textbox(label=t("dataset.synth.text"), lines=6)
-                    synth_file = gr.File(label=t("dataset.synth.file"), file_types=[".txt"])
+                    synth.field("text", gr.Textbox, lines=6)
+                    synth.field("text_file", gr.File, file_types=[".txt"])
                 font_names = [path.name for path in find_cjk_fonts()]
-                synth_fonts = gr.CheckboxGroup(label=t("dataset.synth.fonts"), choices=font_names, value=font_names)
+                synth.field("fonts", gr.CheckboxGroup, choices=font_names, value=font_names)
                 with gr.Row():
-                    synth_n = gr.Number(label=t("dataset.synth.n"), value=0, precision=0)
-                    font_min = gr.Slider(8, 96, value=28, step=1, label=t("dataset.synth.font_min"))
-                    font_max = gr.Slider(8, 96, value=40, step=1, label=t("dataset.synth.font_max"))
-                defaults = Degradations()
+                    synth.field("n", gr.Number, value=0, precision=0)
+                    synth.field("font_min", gr.Slider, minimum=8, maximum=96, value=28, step=1)
+                    synth.field("font_max", gr.Slider, minimum=8, maximum=96, value=40, step=1)
                 with gr.Row():
-                    blur = gr.Slider(0, 4, value=defaults.blur, step=0.1, label=t("dataset.synth.blur"))
-                    noise = gr.Slider(0, 40, value=defaults.noise, step=1, label=t("dataset.synth.noise"))
-                    jpeg = gr.Slider(0, 95, value=defaults.jpeg, step=1, label=t("dataset.synth.jpeg"))
+                    synth.field("blur", gr.Slider, minimum=0, maximum=4, value=defaults.blur, step=0.1)
+                    synth.field("noise", gr.Slider, minimum=0, maximum=40, value=defaults.noise, step=1)
+                    synth.field("jpeg", gr.Slider, minimum=0, maximum=95, value=defaults.jpeg, step=1)
                 with gr.Row():
-                    rotation = gr.Slider(0, 10, value=defaults.rotation, step=0.5, label=t("dataset.synth.rotation"))
-                    contrast = gr.Slider(0.1, 1, value=defaults.contrast, step=0.05,
-                                         label=t("dataset.synth.contrast"))
-                    background = gr.Checkbox(value=defaults.background, label=t("dataset.synth.background"))
+                    synth.field("rotation", gr.Slider, minimum=0, maximum=10, value=defaults.rotation, step=0.5)
+                    synth.field("contrast", gr.Slider, minimum=0.1, maximum=1, value=defaults.contrast, step=0.05)
+                    synth.field("background", gr.Checkbox, value=defaults.background)
                 with gr.Row():
                     preview_button = gr.Button(t("dataset.synth.preview"))
                     synth_button = gr.Button(t("dataset.synth.build"), variant="primary")
@@ -314,27 +329,30 @@ def build() -> None:
             downloads = gr.File(label=t("dataset.downloads"), file_count="multiple", interactive=False)
         results = [summary, gallery, rejected, stats, downloads]
 
-        files_button.click(build_from_files, inputs=[files, *settings, *columns], outputs=results,
-                           api_name="build_dataset_files")
-        existing_button.click(build_from_existing, inputs=[existing, existing_split, *settings, *existing_columns],
+        # each form joined in the order of the API's parameters: the kind's own, the output settings, the columns
+        files_button.click(build_from_files, inputs_kwargs=(files | settings | files_columns).inputs,
+                           outputs=results, api_name="build_dataset_files")
+        existing_button.click(build_from_existing, inputs_kwargs=(existing | settings | existing_columns).inputs,
                               outputs=results, api_name="build_dataset_existing")
-        label_images.change(images_to_table, inputs=[label_images], outputs=[label_table, label_paths, label_gallery],
-                            api_name="dataset_label_images")
-        prelabel_button.click(prelabel_table, inputs=[label_table, label_paths, model, adapter, max_tokens],
-                              outputs=[label_table],
+        label_images.change(images_to_table, inputs=[label_images],
+                            outputs=[label["table"], label["images"], label_gallery], api_name="dataset_label_images")
+        prelabel_button.click(prelabel_table, inputs_kwargs=label.inputs, outputs=[label["table"]],
                               api_name="dataset_prelabel")
-        table_button.click(build_from_table, inputs=[label_table, label_paths, *settings], outputs=results,
-                           api_name="build_dataset_table")
-        synth_inputs = [synth_text, synth_file, synth_fonts]
-        look = [font_min, font_max, blur, noise, jpeg, rotation, contrast, background]
-        preview_button.click(synth_preview, inputs=[*synth_inputs, *look, seed], outputs=[gallery],
+        table_button.click(build_from_table, inputs_kwargs={"table": label["table"], "images": label["images"],
+                                                            **settings.inputs},
+                           outputs=results, api_name="build_dataset_table")
+        look = {name: component for name, component in synth.inputs.items() if name != "n"}  # n: build only
+        preview_button.click(synth_preview, inputs_kwargs={**look, "seed": settings["seed"]}, outputs=[gallery],
                              api_name="dataset_synth_preview")
-        synth_button.click(build_from_synth, inputs=[*synth_inputs, synth_n, *look, *settings], outputs=results,
+        synth_button.click(build_from_synth, inputs_kwargs=(synth | settings).inputs, outputs=results,
                            api_name="build_dataset_synth")
 
 
-def _column_inputs() -> list:
+def _column_inputs() -> Form:
+    """The column mapping (ColumnMapping's image/text/split), one copy per input kind that reads tables."""
+    columns = Form("dataset")
     with gr.Accordion(t("dataset.columns"), open=False):
         with gr.Row():
-            return [gr.Textbox(label=t("dataset.image_column")), gr.Textbox(label=t("dataset.text_column")),
-                    gr.Textbox(label=t("dataset.split_column"))]
+            for name in ("image_column", "text_column", "split_column"):
+                columns.field(name, gr.Textbox)
+    return columns

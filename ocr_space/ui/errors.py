@@ -8,6 +8,7 @@ import logging
 import gradio as gr
 
 from ocr_space.errors import OcrSpaceError
+from ocr_space.out_of_memory import is_out_of_memory
 from ocr_space.ui.strings import t
 
 log = logging.getLogger(__name__)
@@ -17,14 +18,8 @@ def user_message(exc: BaseException) -> str:
     """The text to show for ``exc``: our own errors verbatim, CUDA OOM with its fix, anything else generic."""
     if isinstance(exc, OcrSpaceError):
         return str(exc)
-    try:
-        import torch
-
-        if isinstance(exc, torch.cuda.OutOfMemoryError):
-            return ("The GPU ran out of memory. Lower the resolution mode or max new tokens, or unload other "
-                    "models; the app is still running.")
-    except ImportError:  # pragma: no cover - torch is a hard dependency
-        pass
+    if is_out_of_memory(exc):
+        return t("error.out_of_memory")
     return t("error.unexpected", kind=type(exc).__name__)
 
 

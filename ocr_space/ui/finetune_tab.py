@@ -13,51 +13,47 @@ from pathlib import Path
 import gradio as gr
 import pandas as pd
 
-from ocr_space.config import default_model, runs_root
-from ocr_space.train import RUNNER, PRESETS, RunDir, TrainConfig, list_runs, preset
-from ocr_space.train.recipe import equivalent_command
+from ocr_space.cli.train_flags import equivalent_command
+from ocr_space.config import runs_root
+from ocr_space.train import PRESETS, RUNNER, RunDir, TrainConfig, list_runs, preset
+from ocr_space.train.recipe import CHECKPOINTING
 from ocr_space.train.run_dir import ACTIVE_STATES
 from ocr_space.ui.errors import shows_errors
+from ocr_space.ui.form import Form, field_values
+from ocr_space.ui.model_field import default_model, follow_model, mode_choices
 from ocr_space.ui.strings import t
 
-MODE_CHOICES = ["", "small", "base", "tiles"]
-#: advanced settings shown in the form, in order (TrainConfig field names)
-ADVANCED_FIELDS = ["steps", "learning_rate", "lora_r", "lora_alpha", "batch_size", "grad_accum", "warmup_steps",
+#: the advanced settings shown in the form, in order (TrainConfig field names; labels are t("finetune.NAME"))
+ADVANCED_FIELDS = ("steps", "learning_rate", "lora_r", "lora_alpha", "batch_size", "grad_accum", "warmup_steps",
                    "mode", "max_length", "save_steps", "eval_samples", "train_modules", "load_in_4bit",
-                   "gradient_checkpointing", "seed"]
+                   "gradient_checkpointing", "seed")
+#: the mode dropdown's "no choice": the family's training mode
+DEFAULT_MODE = ""
 
 
-def form_config(model: str, data: str, out: str, preset_name: str, *advanced) -> TrainConfig:
-    """The TrainConfig the form describes (the preset, then the advanced fields as shown)."""
-    values = dict(zip(ADVANCED_FIELDS, advanced))
-    values["train_modules"] = [name.strip() for name in str(values["train_modules"] or "").split(",") if name.strip()]
-    for name in ("steps", "lora_r", "lora_alpha", "batch_size", "grad_accum", "warmup_steps", "max_length",
-                 "save_steps", "eval_samples", "seed"):
-        if values[name] is not None:
-            values[name] = int(values[name])
-    values["mode"] = values["mode"] or ""
-    return preset(preset_name or "quick", model=(model or "").strip(), data=(data or "").strip(),
-                  out=(out or "").strip(), **values)
+def form_config(values: dict) -> TrainConfig:
+    """The TrainConfig the form describes: the preset, then every TrainConfig field the form shows, by name."""
+    return preset(values.get("preset") or "quick", **field_values(TrainConfig, values))
 
 
-def preset_values(preset_name: str) -> list:
-    """The advanced fields' values for a preset, in ADVANCED_FIELDS order."""
+def preset_values(preset_name: str) -> dict:
+    """The advanced fields' values for a preset, by field name, as the form shows them."""
     config = preset(preset_name or "quick")
-    return [",".join(config.train_modules) if name == "train_modules" else getattr(config, name)
-            for name in ADVANCED_FIELDS]
+    return {name: ",".join(config.train_modules) if name == "train_modules" else getattr(config, name)
+            for name in ADVANCED_FIELDS}
 
 
-def command_preview(model, data, out, preset_name, *advanced) -> str:
+def command_preview(**values) -> str:
     try:
-        return equivalent_command(form_config(model, data, out, preset_name, *advanced))
+        return equivalent_command(form_config(values))
     except Exception as exc:  # noqa: BLE001 - a half-typed form is normal; show why instead of a command
         return f"# {exc}"
 
 
 @shows_errors
-def start_training(model, data, out, preset_name, *advanced):
+def start_training(**values):
     """Handler: validate the form and start a run; returns the run picker pointed at it."""
-    job = RUNNER.start(form_config(model, data, out, preset_name, *advanced))
+    job = RUNNER.start(form_config(values))
     gr.Info(t("finetune.started", run=job.run_dir))
     return _run_picker(str(job.run_dir))
 
@@ -111,18 +107,19 @@ def progress_markdown(run: RunDir, status: dict, events: list[dict]) -> str:
     state = status.get("state", "?")
     if status.get("stale"):
         checkpoint = run.latest_checkpoint()
-        state = t("finetune.stale", checkpoint=checkpoint.name if checkpoint else "the start")
+        state = t("finetune.stale", checkpoint=checkpoint.name if checkpoint else t("finetune.the_start"))
     step, max_steps = status.get("step") or 0, status.get("max_steps") or 0
-    parts = [f"**{state}**", f"step {step}/{max_steps}" + (f" ({100 * step // max_steps}%)" if max_steps else "")]
+    parts = [f"**{state}**", t("finetune.step", step=step, max_steps=max_steps)
+             + (f" ({100 * step // max_steps}%)" if max_steps else "")]
     last = events[-1] if events else {}
     if status.get("state") == "training" and last.get("eta") is not None:
-        parts.append(f"ETA {_duration(last['eta'])}")
+        parts.append(t("finetune.eta", eta=_duration(last["eta"])))
     if last.get("samples_per_s"):
-        parts.append(f"{last['samples_per_s']:.2f} samples/s")
+        parts.append(t("finetune.speed", rate=f"{last['samples_per_s']:.2f}"))
     if last.get("gpu_mem") is not None:
-        parts.append(f"GPU {last['gpu_mem']:.1f} GiB")
+        parts.append(t("finetune.gpu_memory", gib=f"{last['gpu_mem']:.1f}"))
     if status.get("backend"):
-        parts.append(f"path: {status['backend']}")
+        parts.append(t("finetune.backend", backend=status["backend"]))
     text = " · ".join(parts)
     if status.get("message"):
         text += f"\n\n{status['message']}"
@@ -181,36 +178,18 @@ def _duration(seconds: float) -> str:
 
 def build() -> None:
     """Add the tab's components and events to the current Blocks."""
-    defaults = TrainConfig()
     with gr.Tab(t("finetune.tab"), id="finetune"):
         gr.Markdown(t("finetune.intro"))
+        form = Form("finetune", TrainConfig)
         with gr.Row():
             with gr.Column(scale=1):
-                model = gr.Textbox(label=t("finetune.model"), value=default_model())
-                data = gr.Textbox(label=t("finetune.data"))
-                out = gr.Textbox(label=t("finetune.out"))
-                preset_name = gr.Radio(label=t("finetune.preset"), choices=list(PRESETS), value="quick",
-                                       info=t("finetune.preset_info"))
+                model = form.field("model", gr.Textbox, value=default_model())
+                form.field("data", gr.Textbox)
+                form.field("out", gr.Textbox)
+                preset_name = form.field("preset", gr.Radio, choices=list(PRESETS), value="quick",
+                                         info=t("finetune.preset_info"))
                 with gr.Accordion(t("finetune.advanced"), open=False):
-                    # no min/max on the inputs: TrainConfig.validate() rejects bad values naming the field
-                    advanced = [
-                        gr.Number(label="steps", value=defaults.steps, precision=0),
-                        gr.Number(label="learning_rate", value=defaults.learning_rate),
-                        gr.Number(label="lora_r", value=defaults.lora_r, precision=0),
-                        gr.Number(label="lora_alpha", value=defaults.lora_alpha, precision=0),
-                        gr.Number(label="batch_size", value=defaults.batch_size, precision=0),
-                        gr.Number(label="grad_accum", value=defaults.grad_accum, precision=0),
-                        gr.Number(label="warmup_steps", value=defaults.warmup_steps, precision=0),
-                        gr.Dropdown(label=t("finetune.mode"), choices=MODE_CHOICES, value=defaults.mode),
-                        gr.Number(label="max_length", value=defaults.max_length, precision=0),
-                        gr.Number(label="save_steps", value=defaults.save_steps, precision=0),
-                        gr.Number(label="eval_samples", value=defaults.eval_samples, precision=0),
-                        gr.Textbox(label=t("finetune.train_modules"), value=""),
-                        gr.Checkbox(label="load_in_4bit (QLoRA, CUDA only)", value=defaults.load_in_4bit),
-                        gr.Dropdown(label="gradient_checkpointing", choices=["auto", "on", "decoder", "off"],
-                                    value=defaults.gradient_checkpointing),
-                        gr.Number(label="seed", value=defaults.seed, precision=0),
-                    ]
+                    advanced = _advanced_fields(form, model.value)
                 command = gr.Code(label=t("finetune.command"), language="shell", interactive=False)
                 with gr.Row():
                     start = gr.Button(t("finetune.start"), variant="primary")
@@ -224,11 +203,13 @@ def build() -> None:
                 adapter = gr.Textbox(label=t("finetune.adapter"), interactive=False, buttons=["copy"])
                 log_tail = gr.Textbox(label=t("finetune.log"), lines=10, max_lines=10, autoscroll=True,
                                       interactive=False)
-        form = [model, data, out, preset_name, *advanced]
         timer = gr.Timer(2.0)
 
-        preset_name.change(preset_values, inputs=preset_name, outputs=advanced)
-        start.click(start_training, inputs=form, outputs=run_dir, api_name="train_start")
+        preset_name.change(lambda name: advanced.updates(preset_values(name)), inputs=preset_name,
+                           outputs=advanced.components)
+        model.change(lambda name, mode: follow_model(name, mode, DEFAULT_MODE), inputs=[model, form["mode"]],
+                     outputs=form["mode"], show_progress="hidden")
+        start.click(start_training, inputs_kwargs=form.inputs, outputs=run_dir, api_name="train_start")
         cancel.click(cancel_training, inputs=run_dir, outputs=progress, api_name="train_cancel")
         resume_button.click(resume_training, inputs=run_dir, outputs=run_dir, api_name="train_resume")
         outputs = [progress, plot, metrics, adapter, log_tail]
@@ -236,4 +217,27 @@ def build() -> None:
         run_dir.change(refresh, inputs=run_dir, outputs=outputs, show_progress="hidden")
         # no triggers and no inputs = on page load: a reload or a second browser re-attaches to the job
         gr.on(triggers=None, fn=initial_run, inputs=None, outputs=run_dir)
-        gr.on(triggers=None, fn=command_preview, inputs=form, outputs=command)
+        gr.on(triggers=None, fn=command_preview, inputs_kwargs=form.inputs, outputs=command)
+
+
+def _advanced_fields(form: Form, model: str) -> Form:
+    """The advanced settings (ADVANCED_FIELDS) into ``form``, pre-filled from the quick preset; returns them alone.
+
+    No min/max on the inputs: TrainConfig.validate() rejects bad values naming the field.
+    """
+    values = preset_values("quick")
+    advanced = Form(form.prefix, form.settings)
+    for name in ADVANCED_FIELDS:
+        if name == "mode":
+            component = form.field(name, gr.Dropdown, choices=mode_choices(model, DEFAULT_MODE), value=values[name])
+        elif name == "train_modules":
+            component = form.field(name, gr.Textbox, value=values[name])
+        elif name == "load_in_4bit":
+            component = form.field(name, gr.Checkbox, value=values[name])
+        elif name == "gradient_checkpointing":
+            component = form.field(name, gr.Dropdown, choices=list(CHECKPOINTING), value=values[name])
+        else:
+            integer = isinstance(values[name], int)
+            component = form.field(name, gr.Number, value=values[name], precision=0 if integer else None)
+        advanced.add(name, component)
+    return advanced

@@ -7,23 +7,23 @@ from ocr_space.ui import finetune_tab
 
 
 def _form(model, data, out, **advanced):
-    values = dict(zip(finetune_tab.ADVANCED_FIELDS, finetune_tab.preset_values("quick")))
-    values.update(advanced)
-    return [str(model), str(data), str(out), "quick", *[values[name] for name in finetune_tab.ADVANCED_FIELDS]]
+    """The form's values by name, as Gradio passes them (Number inputs give floats)."""
+    values = {name: float(value) if type(value) is int else value
+              for name, value in finetune_tab.preset_values("quick").items()}
+    return {"model": str(model), "data": str(data), "out": str(out), "preset": "quick", **values, **advanced}
 
 
 def test_the_form_defaults_are_the_quick_preset_and_the_command_matches():
     form = _form("/m", "/d", "")
-    assert finetune_tab.form_config(*form) == TrainConfig(model="/m", data="/d")
-    assert finetune_tab.command_preview(*form) == "python -m ocr_space train --model /m --data /d"
-    thorough = dict(zip(finetune_tab.ADVANCED_FIELDS, finetune_tab.preset_values("thorough")))
-    assert thorough["steps"] == 300
+    assert finetune_tab.form_config(form) == TrainConfig(model="/m", data="/d")
+    assert finetune_tab.command_preview(**form) == "python -m ocr_space train --model /m --data /d"
+    assert finetune_tab.preset_values("thorough")["steps"] == 300
 
 
 def test_start_then_watch_a_run_to_its_adapter(reader_model_dir, small_dataset, tmp_path):
     form = _form(reader_model_dir, small_dataset, tmp_path / "run", steps=2, batch_size=1, grad_accum=1,
                  warmup_steps=0, eval_samples=2, gradient_checkpointing="off", train_modules="lm_head")
-    picker = finetune_tab.start_training(*form)
+    picker = finetune_tab.start_training(**form)
     assert picker["value"] == str(tmp_path / "run")
     RUNNER.current.wait(300)
 
@@ -42,7 +42,7 @@ def test_a_bad_setting_is_shown_as_a_message_naming_the_field(reader_model_dir, 
     import gradio as gr
 
     with pytest.raises(gr.Error, match="learning_rate"):
-        finetune_tab.start_training(*_form(reader_model_dir, small_dataset, tmp_path / "run", learning_rate=-1))
+        finetune_tab.start_training(**_form(reader_model_dir, small_dataset, tmp_path / "run", learning_rate=-1))
 
 
 def test_cancel_without_a_running_job_says_so(tmp_path):

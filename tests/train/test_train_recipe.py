@@ -3,9 +3,10 @@
 import pytest
 
 from ocr_space.errors import ConfigError
-from ocr_space.train.job import resolve_optimizer, resolve_precision
+from ocr_space.cli.train_flags import equivalent_command
 from ocr_space.train.oom import oom_message
-from ocr_space.train.recipe import PRESETS, TrainConfig, equivalent_command, preset
+from ocr_space.train.plan import resolve_optimizer, resolve_precision
+from ocr_space.train.recipe import PRESETS, TrainConfig, preset
 
 
 def test_defaults_are_the_reference_recipe():
@@ -104,7 +105,17 @@ def test_decoder_checkpointing_keeps_only_language_model_layers(tiny_model_dir):
 
 
 def test_auto_checkpointing_is_off_on_cpu_and_explicit_choices_win():
-    from ocr_space.train.job import resolve_checkpointing
+    from ocr_space.train.plan import resolve_checkpointing
 
-    assert resolve_checkpointing(TrainConfig(model="m", data="d"), "cpu") == "off"
-    assert resolve_checkpointing(TrainConfig(model="m", data="d", gradient_checkpointing="decoder"), "cpu") == "decoder"
+    assert resolve_checkpointing(TrainConfig(model="m", data="d"), None) == "off"
+    assert resolve_checkpointing(TrainConfig(model="m", data="d", gradient_checkpointing="decoder"), None) == "decoder"
+    assert resolve_checkpointing(TrainConfig(model="m", data="d", gradient_checkpointing="off"), 8 * 2**30) == "off"
+
+
+def test_auto_checkpointing_without_the_probe_follows_this_processes_gpu_budget():
+    from ocr_space.train.plan import resolve_checkpointing
+    from ocr_space.train.recipe import CHECKPOINTING_BELOW_GIB
+
+    config = TrainConfig(model="m", data="d")
+    assert resolve_checkpointing(config, (CHECKPOINTING_BELOW_GIB - 1) * 2**30) == "on"
+    assert resolve_checkpointing(config, (CHECKPOINTING_BELOW_GIB + 1) * 2**30) == "off"

@@ -1,0 +1,237 @@
+"""A training run's decisions, made once: device, precision, optimizer, backend, mode, checkpointing, memory.
+
+Settings flow down once: form or flags -> :class:`TrainConfig` -> :class:`TrainPlan`
+-> the job. :func:`resolve_plan` reads the config and the machine (device, GPU
+memory budget, bitsandbytes, Unsloth, the model family from its ``config.json``)
+before any weights load, and every ``auto`` becomes a value there and nowhere
+else. Two things can only be known later, and each comes back as a new frozen
+plan, never as a change to the old one:
+
+- the memory probe (it needs the loaded model): :meth:`TrainPlan.with_memory`;
+- an Unsloth load that fails under ``backend: auto``: :meth:`TrainPlan.with_peft_fallback`.
+
+The job only reads the plan; ``status.json`` records it (``plan``, from
+:meth:`TrainPlan.as_dict`) so a run shows what it decided and why.
+
+>>> from ocr_space.train.recipe import TrainConfig
+>>> plan = resolve_plan(TrainConfig(model="/tmp/tiny", data="d", device="cpu"))  # doctest: +SKIP
+>>> plan.optim, plan.memory.describe()  # doctest: +SKIP
+('adamw_torch', '8 x 1, checkpointing off')
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ocr_space.errors import ConfigError
+from ocr_space.train.memory_fit import FitResult, MemoryPlan
+from ocr_space.train.recipe import CHECKPOINTING_BELOW_GIB, TrainConfig
+
+if TYPE_CHECKING:
+    from ocr_space.models.registry import ModelFamily
+
+log = logging.getLogger("ocr_space.train")
+
+#: what "auto" checkpointing picks under CHECKPOINTING_BELOW_GIB (bench/RESULTS.md compares "on" and "decoder")
+AUTO_CHECKPOINTING_SHORT_OF_MEMORY = "on"
+
+
+@dataclass(frozen=True)
+class Precision:
+    dtype: Any  # torch dtype of the base weights
+    fp16: bool  # Trainer mixed precision flags
+    bf16: bool
+
+    @property
+    def autocast(self) -> bool:
+        """The Trainer runs the forward under autocast (fp16 or bf16 mixed precision)."""
+        return self.fp16 or self.bf16
+
+
+@dataclass(frozen=True)
+class TrainPlan:
+    """What one run will do, decided; built by :func:`resolve_plan`, read by the job, never changed.
+
+    ``memory`` is the micro-batch, accumulation and checkpointing the Trainer
+    gets; it is None only while ``probe_memory`` says the memory probe decides
+    it (then :meth:`with_memory` fills it in, with the probe's attempts).
+    """
+
+    device: str
+    precision: Precision
+    optim: str
+    family: ModelFamily = field(repr=False, compare=False)
+    mode: str
+    backend: str  # "peft" or "unsloth"
+    backend_note: str  # why that backend
+    memory: MemoryPlan | None
+    probe_memory: bool
+    #: this process's share of the GPU's memory (bytes); None off CUDA
+    gpu_budget_bytes: float | None
+    #: the memory probe's attempts, once it ran
+    memory_probe: tuple[dict, ...] | None = None
+
+    @property
+    def samples_per_step(self) -> int:
+        return self.memory.batch_size * self.memory.grad_accum
+
+    def with_memory(self, fit: FitResult) -> TrainPlan:
+        """This plan with the memory probe's answer (``fit.plan`` None = nothing fits: memory stays undecided)."""
+        if not self.probe_memory:
+            raise ValueError("this plan does not probe memory; its memory settings are already decided")
+        return dataclasses.replace(self, memory=fit.plan, memory_probe=tuple(fit.attempts))
+
+    def with_peft_fallback(self, config: TrainConfig, note: str) -> TrainPlan:
+        """This plan on the PEFT path after Unsloth failed to load (``backend: auto`` only)."""
+        _check_four_bit(config, self.device)
+        memory, probe = _memory_decision(config, self.device, "peft", self.gpu_budget_bytes)
+        return dataclasses.replace(self, backend="peft", backend_note=note, memory=memory, probe_memory=probe)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The plan as ``status.json`` records it (plain JSON values)."""
+        from ocr_space.models.devices import dtype_name
+
+        memory = self.memory
+        return {
+            "device": self.device, "dtype": dtype_name(self.precision.dtype), "fp16": self.precision.fp16,
+            "bf16": self.precision.bf16, "optim": self.optim, "family": self.family.name, "mode": self.mode,
+            "backend": self.backend, "backend_note": self.backend_note,
+            "batch_size": memory.batch_size if memory else None,
+            "grad_accum": memory.grad_accum if memory else None,
+            "gradient_checkpointing": memory.gradient_checkpointing if memory else None,
+            "probe_memory": self.probe_memory,
+            "memory_probe": list(self.memory_probe) if self.memory_probe is not None else None,
+            "gpu_budget_gib": round(self.gpu_budget_bytes / 2**30, 2) if self.gpu_budget_bytes else None,
+        }
+
+
+def resolve_plan(config: TrainConfig) -> TrainPlan:
+    """Every decision a run can make before loading weights; errors name the setting that cannot work here."""
+    from ocr_space.models.devices import pick_device
+    from ocr_space.models.loading import read_checkpoint_config
+    from ocr_space.models.registry import family_for_config
+    from ocr_space.train.unsloth_path import unsloth_support
+
+    device = pick_device(config.device)
+    precision = resolve_precision(config, device)
+    optim = resolve_optimizer(config, device)
+    family = family_for_config(read_checkpoint_config(config.model)[0])
+    mode = config.mode or family.training_mode or family.default_mode
+    family.mode(mode)  # unknown mode -> a clear error before any work
+    backend, note = resolve_backend(config, device, unsloth_support(family, device))
+    if backend == "peft":
+        _check_four_bit(config, device)
+    budget = gpu_budget_bytes(device)
+    memory, probe = _memory_decision(config, device, backend, budget)
+    return TrainPlan(device=device, precision=precision, optim=optim, family=family, mode=mode, backend=backend,
+                     backend_note=note, memory=memory, probe_memory=probe, gpu_budget_bytes=budget)
+
+
+def resolve_precision(config: TrainConfig, device: str) -> Precision:
+    """auto = bf16 on capability >= 8, fp16 on older GPUs (T4), fp32 on CPU; fp16/bf16 need CUDA."""
+    import torch
+
+    from ocr_space.models.devices import pick_dtype
+
+    if config.precision == "auto":
+        dtype = pick_dtype(device)
+    elif config.precision == "fp32":
+        dtype = torch.float32
+    else:
+        if not device.startswith("cuda"):
+            raise ConfigError(f"precision: {config.precision} training needs a CUDA GPU; use auto or fp32 on {device}.")
+        dtype = torch.float16 if config.precision == "fp16" else torch.bfloat16
+    return Precision(dtype=dtype, fp16=dtype == torch.float16, bf16=dtype == torch.bfloat16)
+
+
+def resolve_optimizer(config: TrainConfig, device: str) -> str:
+    """auto = the reference's 8-bit AdamW where bitsandbytes runs (CUDA), plain AdamW elsewhere."""
+    if config.optim != "auto":
+        if "8bit" in config.optim and not (device.startswith("cuda") and _bitsandbytes_imports()):
+            raise ConfigError(f"optim: {config.optim} needs a CUDA GPU and bitsandbytes; use adamw_torch.")
+        return config.optim
+    return "adamw_8bit" if device.startswith("cuda") and _bitsandbytes_imports() else "adamw_torch"
+
+
+def resolve_backend(config: TrainConfig, device: str, unsloth: tuple[bool, str]) -> tuple[str, str]:
+    """(backend, why): auto = Unsloth where ``unsloth`` (``unsloth_support``'s answer) says usable, else PEFT.
+
+    >>> resolve_backend(TrainConfig(), "cpu", (False, "Unsloth needs a CUDA GPU; this run is on cpu"))
+    ('peft', 'Unsloth needs a CUDA GPU; this run is on cpu')
+    """
+    if config.backend == "peft":
+        return "peft", "backend=peft was asked for"
+    usable, note = unsloth
+    if usable:
+        return "unsloth", note
+    if config.backend == "unsloth":
+        raise ConfigError(f"backend: unsloth is not usable here: {note}.")
+    return "peft", note
+
+
+def resolve_checkpointing(config: TrainConfig, budget_bytes: float | None) -> str:
+    """``on``, ``decoder`` or ``off``: explicit settings win; auto = only where GPU memory is short.
+
+    ``budget_bytes`` is :func:`gpu_budget_bytes` (None off CUDA, where auto is off).
+
+    >>> resolve_checkpointing(TrainConfig(), 15 * 2**30), resolve_checkpointing(TrainConfig(), None)
+    ('on', 'off')
+    """
+    if config.gradient_checkpointing != "auto":
+        return config.gradient_checkpointing
+    if budget_bytes is None:
+        return "off"
+    return AUTO_CHECKPOINTING_SHORT_OF_MEMORY if budget_bytes / 2**30 < CHECKPOINTING_BELOW_GIB else "off"
+
+
+def gpu_budget_bytes(device: str) -> float | None:
+    """The card's memory times this process's allowed fraction; None off CUDA.
+
+    A process capped with ``torch.cuda.set_per_process_memory_fraction`` on a
+    big card decides like the small card it imitates.
+    """
+    if not device.startswith("cuda"):
+        return None
+    import torch
+
+    index = torch.device(device).index or 0
+    return torch.cuda.get_device_properties(index).total_memory * torch.cuda.get_per_process_memory_fraction(index)
+
+
+def probes_memory(config: TrainConfig, device: str, backend: str) -> bool:
+    """Probe on CUDA when asked, on the PEFT path, except for 'decoder' checkpointing and 4-bit loading.
+
+    Unsloth sets up its own checkpointing at load time (the probe would mis-measure it); 'decoder' and 4-bit
+    are the settings sized for small cards already.
+    """
+    return (config.fit_to_memory and device.startswith("cuda") and backend == "peft"
+            and config.gradient_checkpointing != "decoder" and not config.load_in_4bit)
+
+
+def _memory_decision(config: TrainConfig, device: str, backend: str,
+                     budget: float | None) -> tuple[MemoryPlan | None, bool]:
+    """(memory, probe): the configured micro-batch with checkpointing resolved, or None when the probe decides."""
+    if probes_memory(config, device, backend):
+        return None, True
+    return MemoryPlan(config.batch_size, config.grad_accum, resolve_checkpointing(config, budget)), False
+
+
+def _check_four_bit(config: TrainConfig, device: str) -> None:
+    """PEFT's 4-bit loading needs CUDA and bitsandbytes (Unsloth brings its own)."""
+    if not config.load_in_4bit:
+        return
+    if not device.startswith("cuda"):
+        raise ConfigError("load_in_4bit: 4-bit (QLoRA) training needs a CUDA GPU; turn it off on CPU.")
+    if not _bitsandbytes_imports():
+        raise ConfigError("load_in_4bit: needs the bitsandbytes package (pip install bitsandbytes).")
+
+
+def _bitsandbytes_imports() -> bool:
+    try:
+        import bitsandbytes  # noqa: F401
+    except Exception:  # noqa: BLE001 - a broken install is as good as none here
+        return False
+    return True
