@@ -85,3 +85,23 @@ def zip_files(files: Sequence[Path], root: str | Path, zip_path: str | Path) -> 
         for file in files:
             archive.write(file, Path(file).relative_to(root).as_posix())
     return zip_path
+
+
+def write_documents(documents: Sequence[tuple[str, Sequence[Recognition]]], out_dir: str | Path,
+                    zip_name: str | None = "results.zip") -> list[Path]:
+    """Write every (source, results) document (see :func:`write_document`); with several documents or any
+    figures, also ``zip_name`` holding all of it. Returns the per-document .txt/.md/.json files, then the zip.
+
+    >>> write_documents([("scan.png", results)], "out/")  # doctest: +SKIP
+    [PosixPath('out/scan.txt'), PosixPath('out/scan.md'), PosixPath('out/scan.json')]
+    """
+    out = Path(out_dir)
+    stems = unique_stems([source for source, _ in documents])
+    listed, everything = [], []
+    for (source, results), stem in zip(documents, stems, strict=True):
+        written = write_document(source, results, out, stem)
+        listed.extend(path for path in written if path.parent == out)
+        everything.extend(written)
+    if zip_name and (len(documents) > 1 or len(everything) > len(listed)):
+        listed.append(zip_files(everything, out, out / zip_name))
+    return listed
