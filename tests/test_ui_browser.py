@@ -36,6 +36,9 @@ def page(live_app):
 def test_recognize_tab_reads_an_uploaded_image(page, example_lines):
     page.get_by_role("tab", name="Recognize").click()
     page.locator("input[type=file]").first.set_input_files(str(example_lines[0]))
+    tokens = page.get_by_label("number input for Max new tokens")  # a random tiny model would run to the cap
+    tokens.fill("32")
+    tokens.press("Enter")
     page.get_by_role("button", name="Recognize", exact=True).click()
     page.locator("#recognize-details", has_text="new tokens").wait_for(timeout=60_000)
     text = page.locator("#recognize-text textarea").input_value()
