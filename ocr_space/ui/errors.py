@@ -35,8 +35,7 @@ def shows_errors(handler):
             except gr.Error:
                 raise
             except Exception as exc:  # noqa: BLE001 - the boundary where every failure becomes a message
-                log.exception("handler %s failed", handler.__name__)
-                raise gr.Error(user_message(exc), print_exception=False) from exc
+                raise _as_message(handler, exc) from exc
 
         return streaming_wrapper
 
@@ -47,7 +46,12 @@ def shows_errors(handler):
         except gr.Error:
             raise
         except Exception as exc:  # noqa: BLE001 - the boundary where every failure becomes a message
-            log.exception("handler %s failed", handler.__name__)
-            raise gr.Error(user_message(exc), print_exception=False) from exc
+            raise _as_message(handler, exc) from exc
 
     return wrapper
+
+
+def _as_message(handler, exc: Exception) -> gr.Error:
+    """``exc`` logged with its traceback, and worded for the user as a ``gr.Error``."""
+    log.exception("handler %s failed", handler.__name__)
+    return gr.Error(user_message(exc), print_exception=False)

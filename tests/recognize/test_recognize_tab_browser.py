@@ -1,36 +1,17 @@
 """The Recognize tab as a person sees it (headless Debian Chromium): boxes on the page, rendered markdown, PDFs."""
 
-import shutil
-from pathlib import Path
-
 import pytest
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[2] / ".pytest_cache" / "screens"
+from browser_page import ARTIFACTS, HAVE_CHROMIUM, chromium_page
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                                reason="Debian chromium is not installed (make installs it)")
+pytestmark = pytest.mark.skipif(not HAVE_CHROMIUM, reason="Debian chromium is not installed (make installs it)")
 
 
 @pytest.fixture(scope="module")
 def page(live_app):
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run"],
-        )
-        page = browser.new_page(viewport={"width": 1280, "height": 1200})
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.goto(live_app, wait_until="load", timeout=90_000)
+    with chromium_page(live_app, height=1200) as page:
         page.get_by_role("tab", name="Recognize").click()
-        page.page_errors = errors
         yield page
-        browser.close()
 
 
 def _read(page, files, model, max_new_tokens=40):
