@@ -1,7 +1,6 @@
 """The UI as a person sees it: headless Chromium (Debian's) driven by Playwright against the live app."""
 
 import pytest
-
 from browser_page import ARTIFACTS, HAVE_CHROMIUM, chromium_page
 
 pytestmark = pytest.mark.skipif(not HAVE_CHROMIUM, reason="Debian chromium is not installed (make installs it)")
