@@ -163,7 +163,7 @@ def build() -> None:
                 with gr.Row():
                     form.field("prompt", gr.Dropdown, choices=list(PROMPTS), value="ocr", allow_custom_value=True)
                     mode = form.field("mode", gr.Dropdown, choices=mode_choices(model.value, DEFAULT_MODE),
-                                      value=DEFAULT_MODE)
+                                      value=DEFAULT_MODE, info=t("recognize.mode_info"))
                 with gr.Row():
                     form.field("pages", gr.Textbox, placeholder="1-3,5")
                     form.field("max_new_tokens", gr.Slider, minimum=8, maximum=4096, value=512, step=8)

@@ -9,6 +9,7 @@ STRINGS = {
     "recognize.adapter": "LoRA adapter (optional: folder or Hub repo id)",
     "recognize.prompt": "Prompt",
     "recognize.mode": "Resolution mode",
+    "recognize.mode_info": "default: the mode the adapter was trained in, else the model family's default",
     "recognize.pages": "PDF pages (e.g. 1-3,5; empty = all)",
     "recognize.max_new_tokens": "Max new tokens",
     "recognize.details": "**{seconds} s**, **{tokens}** new tokens · mode `{mode}` ({mode_source}) · {family} on "
