@@ -32,7 +32,7 @@ def full_size_processor(family_name: str, tokenizer):
         return DeepseekOcr2Processor(image_processor=DeepseekOcr2ImageProcessorPil(image_mean=[0.5] * 3,
                                                                                     image_std=[0.5] * 3),
                                      tokenizer=tokenizer, patch_size=16, downsample_ratio=4)
-    from ocr_space.models.deepseek_ocr_images import register_pil_backend, v1_processor
+    from ocr_space.models.deepseek_ocr_v1.images import register_pil_backend, v1_processor
 
     register_pil_backend()
     return v1_processor(tokenizer, patch_size=16)

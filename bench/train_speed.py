@@ -229,7 +229,7 @@ def summarise(result: dict, flops_per_sample: float | None, matmul_tflops: float
 
 def flops_for(shape: str, mode: str, text_tokens: int) -> float:
     from bench.common import deepseek_ocr2_forward_flops, training_flops_per_sample
-    from ocr_space.models.deepseek_ocr2 import full_config
+    from ocr_space.models.deepseek_ocr2.config import full_config
 
     config = full_config()
     if shape == "lines":

@@ -12,20 +12,45 @@ The public API, one function per step of the pipeline (data -> train -> evaluate
 >>> push_adapter("runs/lines", "me/deepseek-ocr2-lines-lora")  # doctest: +SKIP
 """
 
-from ocr_space.data.build import BuiltDataset, build_dataset
-from ocr_space.data.prelabel import prelabel
-from ocr_space.data.splits import DatasetError
-from ocr_space.data.synth import Degradations, synth_dataset
-from ocr_space.errors import ConfigError, ImageError, ModelLoadError, OcrSpaceError
-from ocr_space.evaluation.compare import compare, evaluate
-from ocr_space.evaluation.metrics import cer
-from ocr_space.evaluation.normalize import Normalization
-from ocr_space.evaluation.results import EvaluationReport
-from ocr_space.hub import HubError, PushResult, push_adapter, push_dataset, push_merged
-from ocr_space.models.loading import LoadedModel, load_model
-from ocr_space.models.v1_convert import convert_from_v1, convert_to_v1
-from ocr_space.recognize import PROMPTS, Recognition, recognize, recognize_batch
-from ocr_space.train import TrainConfig, TrainResult, merge, resume, train
+from ocr_space.lazy import lazy_exports
+
+#: Public name -> the module that defines it, imported on first use: `import ocr_space` loads no torch.
+_EXPORTS = {
+    "BuiltDataset": "ocr_space.data.build",
+    "build_dataset": "ocr_space.data.build",
+    "prelabel": "ocr_space.data.prelabel",
+    "DatasetError": "ocr_space.data.splits",
+    "Degradations": "ocr_space.data.synth",
+    "synth_dataset": "ocr_space.data.synth",
+    "ConfigError": "ocr_space.errors",
+    "ImageError": "ocr_space.errors",
+    "ModelLoadError": "ocr_space.errors",
+    "OcrSpaceError": "ocr_space.errors",
+    "compare": "ocr_space.evaluation.compare",
+    "evaluate": "ocr_space.evaluation.compare",
+    "cer": "ocr_space.evaluation.metrics",
+    "Normalization": "ocr_space.evaluation.normalize",
+    "EvaluationReport": "ocr_space.evaluation.results",
+    "HubError": "ocr_space.hub",
+    "PushResult": "ocr_space.hub",
+    "push_adapter": "ocr_space.hub",
+    "push_dataset": "ocr_space.hub",
+    "push_merged": "ocr_space.hub",
+    "LoadedModel": "ocr_space.models.loading",
+    "load_model": "ocr_space.models.loading",
+    "convert_from_v1": "ocr_space.models.deepseek_ocr_v1.convert",
+    "convert_to_v1": "ocr_space.models.deepseek_ocr_v1.convert",
+    "PROMPTS": "ocr_space.recognize",
+    "Recognition": "ocr_space.recognize",
+    "recognize": "ocr_space.recognize",
+    "recognize_batch": "ocr_space.recognize",
+    "TrainResult": "ocr_space.train",
+    "merge": "ocr_space.train",
+    "TrainConfig": "ocr_space.train",
+    "resume": "ocr_space.train",
+    "train": "ocr_space.train",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 __all__ = [
     "PROMPTS",

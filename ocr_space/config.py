@@ -1,7 +1,9 @@
 """Settings read from environment variables, in one place.
 
 Every knob a deployment may want to change without editing code lives here,
-so the UI, the CLI and tests agree on defaults.
+so the UI, the CLI and tests agree on defaults. A leaf: it imports nothing of
+ours, so any module may read settings (the default *model*, which needs the
+model families, is :func:`ocr_space.models.registry.default_model`).
 """
 
 from __future__ import annotations
@@ -17,20 +19,6 @@ DATASETS_DIR_ENV = "OCR_SPACE_DATASETS"
 MAX_PDF_PAGES_ENV = "OCR_SPACE_MAX_PDF_PAGES"
 #: pages read from one PDF unless the owner sets `$OCR_SPACE_MAX_PDF_PAGES` (a page costs seconds on a T4)
 DEFAULT_MAX_PDF_PAGES = 50
-
-
-def default_model() -> str:
-    """The model the UI pre-fills: `$OCR_SPACE_MODEL`, else the family default."""
-    from ocr_space.models.registry import DEFAULT_FAMILY, get_family
-
-    return os.environ.get(DEFAULT_MODEL_ENV) or get_family(DEFAULT_FAMILY).default_repo
-
-
-def model_choices() -> list[str]:
-    """Models the UI offers: the pre-filled one, then each family's default repo (DeepSeek-OCR-2, DeepSeek-OCR)."""
-    from ocr_space.models.registry import families
-
-    return list(dict.fromkeys([default_model()] + [family.default_repo for family in families().values()]))
 
 
 def runs_root() -> Path:
@@ -52,6 +40,7 @@ def cache_root() -> Path:
     if os.environ.get("SPACE_ID") and Path("/data").is_dir():
         return Path("/data/ocr-space/cache")
     return Path.home() / ".cache" / "ocr-space"
+
 
 def datasets_root() -> Path:
     """Where the app writes built datasets: `$OCR_SPACE_DATASETS`, else `datasets/` next to the runs folder
@@ -75,10 +64,8 @@ def max_pdf_pages() -> int:
         pages = int(value)
     except ValueError:
         pages = 0
-    if pages < 1:
-        from ocr_space.errors import ConfigError
-
-        raise ConfigError(f"{MAX_PDF_PAGES_ENV} must be a positive whole number of pages; got {value!r}.")
+    if pages < 1:  # a ValueError: config imports nothing of ours; documents.page_cap() words it as a ConfigError
+        raise ValueError(f"{MAX_PDF_PAGES_ENV} must be a positive whole number of pages; got {value!r}.")
     return pages
 
 

@@ -18,8 +18,10 @@ import json
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ocr_space.recognize import Recognition
+if TYPE_CHECKING:  # only its attributes are read; importing recognize would load torch
+    from ocr_space.recognize import Recognition
 
 #: between pages of one document
 TEXT_PAGE_BREAK = "\n\f\n"

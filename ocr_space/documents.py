@@ -136,16 +136,16 @@ def render_pdf(source: str | Path | bytes, target_side: int, pages: str | None =
                max_pages: int | None = None) -> list[Page]:
     """The PDF's pages named by ``pages`` (default all) as RGB images whose longer side is about ``target_side``.
 
-    ``max_pages`` defaults to the owner's cap (:func:`ocr_space.config.max_pdf_pages`); asking for more
+    ``max_pages`` defaults to the owner's cap (:func:`page_cap`); asking for more
     pages than that is a :class:`ConfigError` that says how to ask for fewer.
 
     >>> [p.page for p in render_pdf("report.pdf", 1024, pages="2-3")]  # doctest: +SKIP
     [2, 3]
     """
-    from ocr_space.config import MAX_PDF_PAGES_ENV, max_pdf_pages
+    from ocr_space.config import MAX_PDF_PAGES_ENV
 
     label = _label(source)
-    cap = max_pdf_pages() if max_pages is None else max_pages
+    cap = page_cap() if max_pages is None else max_pages
     document = _open_pdf(source, label)
     try:
         numbers = parse_page_range(pages, len(document))
@@ -170,6 +170,16 @@ def render_pdf(source: str | Path | bytes, target_side: int, pages: str | None =
         return rendered
     finally:
         document.close()
+
+
+def page_cap() -> int:
+    """The owner's cap on pages per PDF (``$OCR_SPACE_MAX_PDF_PAGES``, default 50); a bad value is a ConfigError."""
+    from ocr_space.config import max_pdf_pages
+
+    try:
+        return max_pdf_pages()
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
 
 
 def load_pages(source: ImageInput, target_side: int, pages: str | None = None,

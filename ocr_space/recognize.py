@@ -23,13 +23,15 @@ from ocr_space.documents import Page, load_pages
 from ocr_space.errors import ConfigError, ImageError
 from ocr_space.grounding import GROUNDING_TAGS, GroundedOutput, Region, crop_figures, parse_grounded
 from ocr_space.images import ImageInput
+from ocr_space.models.family import FREE_OCR_PROMPT
 from ocr_space.models.loading import LoadedModel
 from ocr_space.models.mode_sizes import mode_sizes
 from ocr_space.repetition import WindowedNGramGuard
 
-#: Prompt presets from the model authors (see DESIGN.md §1); "ocr" is what fine-tuning uses.
+#: Prompt presets from the model authors (the prompts of DeepSeek-OCR's and DeepSeek-OCR-2's model cards and
+#: official inference code, the same for both); "ocr" is what fine-tuning uses.
 PROMPTS: dict[str, str] = {
-    "ocr": "<image>\nFree OCR.",
+    "ocr": FREE_OCR_PROMPT,
     "markdown": "<image>\n<|grounding|>Convert the document to markdown.",
     "grounding": "<image>\n<|grounding|>OCR this image.",
     "figure": "<image>\nParse the figure.",

@@ -18,8 +18,8 @@ def register(subparsers) -> None:
 
 def run_convert(args: argparse.Namespace) -> int:
     from ocr_space.cli import print_json
+    from ocr_space.models.deepseek_ocr_v1.convert import convert_from_v1, convert_to_v1
     from ocr_space.models.loading import checkpoint_folder
-    from ocr_space.models.v1_convert import convert_from_v1, convert_to_v1
 
     if args.from_v1:
         report = convert_from_v1(checkpoint_folder(args.from_v1), args.out)

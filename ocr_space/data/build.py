@@ -28,7 +28,7 @@ import numpy as np
 from ocr_space.data.card import write_card
 from ocr_space.data.samples import Rejection, Source
 from ocr_space.data.sources import ColumnMapping, canonical_split, open_source
-from ocr_space.data.splits import DEFAULT_PREFIX, SPLITS, DatasetError, write_split
+from ocr_space.data.splits import DATASET_NAME, DEFAULT_PREFIX, SPLIT_FILE, SPLITS, DatasetError, write_split
 from ocr_space.data.stats import DatasetStats, compute_stats
 from ocr_space.data.validate import Validator
 from ocr_space.errors import ConfigError, OcrSpaceError
@@ -38,8 +38,6 @@ from ocr_space.images import DEFAULT_MAX_PIXELS, MIN_SIDE
 ProgressCallback = Callable[[int, "int | None", str], None]
 DEFAULT_SPLIT = (0.8, 0.1, 0.1)
 DEFAULT_SEED = 42
-_PREFIX = re.compile(r"^[A-Za-z0-9][\w.-]*$")
-_SPLIT_FILE = re.compile(rf"^(.+)_({'|'.join(SPLITS)})\.parquet$")
 
 
 @dataclass
@@ -136,7 +134,7 @@ def build_dataset(input: str | Path | Source, out: str | Path, *, prefix: str = 
     {'train': 24, 'validation': 3, 'test': 3, 'rejected': 0}
     """
     mode = parse_split(split)
-    if not _PREFIX.match(prefix):
+    if not DATASET_NAME.match(prefix):
         raise ConfigError(f"prefix may hold letters, digits, '.', '_' and '-' only; got {prefix!r}.")
     if max_pixels < 1 or min_side < 1:
         raise ConfigError("max_pixels and min_side must be positive.")
@@ -244,7 +242,7 @@ def _check_out_folder(out: Path, prefix: str) -> None:
     if out.exists() and not out.is_dir():
         raise DatasetError(f"Output {out} exists and is not a folder.")
     if out.is_dir():
-        others = sorted({m.group(1) for p in out.glob("*.parquet") if (m := _SPLIT_FILE.match(p.name))} - {prefix})
+        others = sorted({m.group(1) for p in out.glob("*.parquet") if (m := SPLIT_FILE.match(p.name))} - {prefix})
         if others:
             raise DatasetError(f"{out} already holds another dataset (prefix {', '.join(others)}); choose an empty "
                                f"folder or prefix={others[0]!r} to replace it.")

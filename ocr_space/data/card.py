@@ -28,7 +28,7 @@ def render_card(prefix: str, files: Mapping[str, Path], stats: DatasetStats, sou
     metadata = {
         "task_categories": ["image-to-text"],
         "tags": ["ocr", "text-recognition", "ocr-space"],
-        "size_categories": [_size_category(total)],
+        "size_categories": [size_category(total)],
         "configs": [{"config_name": "default",
                      "data_files": [{"split": split, "path": Path(path).name} for split, path in files.items()]}],
         "dataset_info": {
@@ -73,7 +73,12 @@ def write_card(folder: Path, *args, **kwargs) -> Path:
     return path
 
 
-def _size_category(n: int) -> str:
+def size_category(n: int) -> str:
+    """The Hub's ``size_categories`` tag for a dataset of ``n`` rows.
+
+    >>> size_category(30), size_category(12_000)
+    ('n<1K', '10K<n<100K')
+    """
     for limit, label in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M")):
         if n < limit:
             return label

@@ -42,6 +42,7 @@ from ocr_space.data.samples import Candidate, Source
 from ocr_space.data.splits import DatasetError
 from ocr_space.data.validate import read_text_file
 from ocr_space.errors import ConfigError
+from ocr_space.hub_ids import is_hub_id
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".gif"}
 TABLE_SUFFIXES = {".csv", ".tsv", ".jsonl", ".json"}
@@ -53,8 +54,6 @@ SPLIT_COLUMNS = ("split",)
 SPLIT_ALIASES = {"train": "train", "training": "train", "validation": "validation", "valid": "validation",
                  "val": "validation", "dev": "validation", "test": "test", "testing": "test"}
 KINDS = ("auto", "manifest", "table", "folder", "zip", "dataset")
-#: A Hub dataset id: ``name`` or ``owner/name``.
-HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*(/[\w.-]+)?")
 MAX_ZIP_ENTRY_BYTES = 1 << 30
 MAX_ZIP_TOTAL_BYTES = 20 << 30
 _ZIP_JUNK = re.compile(r"(^|/)(__MACOSX/|\._|\.DS_Store$|Thumbs\.db$)")
@@ -144,7 +143,7 @@ def detect_kind(input: str) -> tuple[str, Path]:
     path = Path(input)
     if not path.exists():
         looks_like_file = path.suffix.lower() in TABLE_SUFFIXES | DATASET_SUFFIXES | {".txt", ".zip"}
-        if HUB_ID.fullmatch(input) and not looks_like_file:
+        if is_hub_id(input, owner_optional=True) and not looks_like_file:
             return "dataset", path
         raise DatasetError(f"Input not found: {input}")
     if path.is_file():

@@ -17,6 +17,11 @@ from ocr_space.errors import OcrSpaceError
 
 SPLITS = ("train", "validation", "test")
 DEFAULT_PREFIX = "data"
+#: A dataset's name or file prefix: one path component of letters, digits, ``_``, ``.`` and ``-``
+#: (a folder name in the app, a file prefix in ``{prefix}_{split}.parquet``).
+DATASET_NAME = re.compile(r"^[A-Za-z0-9][\w.-]*$")
+#: ``{prefix}_{split}.parquet``, any prefix: group 1 is the prefix, group 2 the split.
+SPLIT_FILE = re.compile(rf"^(.+)_({'|'.join(SPLITS)})\.parquet$")
 
 
 class DatasetError(OcrSpaceError):
@@ -32,8 +37,7 @@ def split_files(folder: str | Path, prefix: str | None = None) -> dict[str, Path
     folder = Path(folder)
     if not folder.is_dir():
         raise DatasetError(f"Dataset folder not found: {folder}")
-    pattern = re.compile(rf"^({re.escape(prefix)})_({'|'.join(SPLITS)})\.parquet$" if prefix else
-                         rf"^(.+)_({'|'.join(SPLITS)})\.parquet$")
+    pattern = re.compile(rf"^({re.escape(prefix)})_({'|'.join(SPLITS)})\.parquet$") if prefix else SPLIT_FILE
     found: dict[str, dict[str, Path]] = {}
     for path in sorted(folder.glob("*.parquet")):
         match = pattern.match(path.name)

@@ -5,15 +5,17 @@ a ``token=`` argument) wins; otherwise ``huggingface_hub``'s own lookup
 (``HF_TOKEN``, then a token saved by ``hf auth login``). The token is only
 ever passed to ``huggingface_hub`` calls as an argument: never logged, never
 written to disk (no ``login()``), never put in a card, and ``scrub`` removes
-it from any text that might reach a user or a log.
+it from any text that might reach a user or a log (``scrub`` lives in
+:mod:`ocr_space.hub.errors`, the bottom of ``hub/``, whose messages use it).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-TOKENS_PAGE = "https://huggingface.co/settings/tokens"
-_REDACTED = "hf_***"
+from ocr_space.hub.errors import TOKENS_PAGE, HubAuthError, explain, scrub
+
+__all__ = ["TOKENS_PAGE", "Account", "account_for", "require_token", "resolve_token", "scrub"]
 
 
 def resolve_token(token: str | None = None) -> str | None:
@@ -33,22 +35,9 @@ def require_token(token: str | None = None) -> str:
     """Like :func:`resolve_token`, but a missing token is a :class:`HubAuthError` that says how to log in."""
     resolved = resolve_token(token)
     if not resolved:
-        from ocr_space.hub.errors import HubAuthError
-
         raise HubAuthError("Not logged in to the Hugging Face Hub: sign in with the Login button (on a Space), type "
                            f"a write token in the token field, or set HF_TOKEN. Create one at {TOKENS_PAGE}.")
     return resolved
-
-
-def scrub(text: str, token: str | None) -> str:
-    """``text`` with every occurrence of ``token`` replaced, so error messages and logs can't leak it.
-
-    >>> scrub("bad token hf_abc123", "hf_abc123")
-    'bad token hf_***'
-    """
-    if token:
-        text = text.replace(token, _REDACTED)
-    return text
 
 
 @dataclass(frozen=True)
@@ -66,8 +55,6 @@ class Account:
 
 def account_for(api, token: str) -> Account:
     """Ask the Hub who ``token`` belongs to (``whoami``); failures become :class:`HubError` messages."""
-    from ocr_space.hub.errors import explain
-
     try:
         info = api.whoami(token=token)
     except Exception as exc:  # noqa: BLE001 - every failure is explained, with the token scrubbed

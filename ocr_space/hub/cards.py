@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib.metadata
 from typing import TYPE_CHECKING
 
+from ocr_space.data.card import size_category
 from ocr_space.models.adapter_base import hub_repo_id
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -130,7 +131,7 @@ def dataset_card(artifact: DatasetArtifact, repo_id: str) -> DatasetCard:
     data = DatasetCardData(
         task_categories=[TASK[0]],
         tags=TAGS,
-        size_categories=[_size_category(total)],
+        size_categories=[size_category(total)],
         pretty_name=repo_id.split("/")[-1],
         configs=[{"config_name": "default",
                   "data_files": [{"split": split, "path": file.name} for split, file in artifact.files.items()]}],
@@ -261,13 +262,6 @@ def _dataset_words(dataset: str | None) -> str:
 
 def _percent(value: float | None) -> str:
     return "not measured" if value is None else f"{value:.2%}"
-
-
-def _size_category(rows: int) -> str:
-    for limit, label in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M")):
-        if rows < limit:
-            return label
-    return "1M<n<10M"
 
 
 def _sample_texts(artifact: DatasetArtifact, count: int = 5) -> list[str]:

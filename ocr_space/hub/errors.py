@@ -1,13 +1,29 @@
 """What can go wrong talking to the Hub, each kind with a message that says what to do.
 
 ``explain`` turns whatever ``huggingface_hub`` or the network raised into one
-of these, with the token scrubbed from every word of it.
+of these, with the token scrubbed from every word of it. The bottom of
+``hub/``: it imports nothing else of the package, so every hub module can
+raise these.
 """
 
 from __future__ import annotations
 
 from ocr_space.errors import OcrSpaceError
-from ocr_space.hub.auth import TOKENS_PAGE, scrub
+
+#: Where users create or renew a Hub token; every auth message points there.
+TOKENS_PAGE = "https://huggingface.co/settings/tokens"
+_REDACTED = "hf_***"
+
+
+def scrub(text: str, token: str | None) -> str:
+    """``text`` with every occurrence of ``token`` replaced, so error messages and logs can't leak it.
+
+    >>> scrub("bad token hf_abc123", "hf_abc123")
+    'bad token hf_***'
+    """
+    if token:
+        text = text.replace(token, _REDACTED)
+    return text
 
 
 class HubError(OcrSpaceError):

@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-_REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+from ocr_space.hub_ids import is_hub_id
+
 _CACHE_FOLDER = re.compile(r"(?:^|/)models--([^/]+?)--([^/]+)(?:/|$)")
 
 
@@ -33,7 +34,7 @@ def hub_repo_id(reference: str | None) -> str | None:
     cached = _CACHE_FOLDER.search(reference)
     if cached:
         return f"{cached.group(1)}/{cached.group(2)}"
-    if _REPO_ID.match(reference) and not Path(reference).expanduser().exists():
+    if is_hub_id(reference):
         return reference
     return None
 

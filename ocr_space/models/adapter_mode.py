@@ -48,10 +48,8 @@ def read_adapter_mode(adapter: str, family: Any) -> str | None:
 
     An unknown mode name (an adapter of another family) is ignored with a warning.
     """
-    from ocr_space.models.loading import is_local_reference
-
-    if is_local_reference(adapter):
-        folder = Path(adapter).expanduser()
+    folder = Path(adapter).expanduser()
+    if folder.is_dir():  # the adapter has loaded by now: an existing folder, or else a Hub repo id
         resolution, config = folder / RESOLUTION_FILE, folder / TRAINING_CONFIG_FILE
         mode = _recorded_mode(resolution if resolution.is_file() else None, config if config.is_file() else None,
                               family)

@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from ocr_space.errors import ModelLoadError
+from ocr_space.hub_ids import is_hub_id
 from ocr_space.models.devices import dtype_name, pick_device, pick_dtype
-from ocr_space.models.registry import ModelFamily, family_for_config
+from ocr_space.models.family import ModelFamily
+from ocr_space.models.registry import family_for_config
 
 log = logging.getLogger(__name__)
 
@@ -53,20 +55,12 @@ class LoadedModel:
         return info
 
 
-def is_local_reference(reference: str) -> bool:
-    """A folder that exists, or something that can only be a path (not `owner/name`)."""
-    path = Path(reference).expanduser()
-    if path.exists():
-        return True
-    return reference.startswith(("/", ".", "~")) or reference.count("/") != 1
-
-
 def read_checkpoint_config(reference: str) -> tuple[dict, Path | None]:
     """config.json of a local folder or Hub repo, with user-facing errors.
 
     Returns the parsed config and the local folder (None for Hub repos).
     """
-    if is_local_reference(reference):
+    if not is_hub_id(reference):
         folder = Path(reference).expanduser()
         if not folder.is_dir():
             raise ModelLoadError(f"Model folder not found: {reference}. Give an existing folder or a Hub repo id "
@@ -81,8 +75,12 @@ def read_checkpoint_config(reference: str) -> tuple[dict, Path | None]:
 
 def _hub_file(repo_id: str, filename: str) -> str:
     from huggingface_hub import hf_hub_download
-    from huggingface_hub.errors import (EntryNotFoundError, GatedRepoError, LocalEntryNotFoundError,
-                                        RepositoryNotFoundError)
+    from huggingface_hub.errors import (
+        EntryNotFoundError,
+        GatedRepoError,
+        LocalEntryNotFoundError,
+        RepositoryNotFoundError,
+    )
 
     try:
         return hf_hub_download(repo_id, filename)
@@ -175,7 +173,7 @@ def attach_adapter(model, adapter: str, base: str | None = None):
 
     from ocr_space.models.adapter_base import base_mismatch
 
-    if is_local_reference(adapter):
+    if not is_hub_id(adapter):
         folder = Path(adapter).expanduser()
         if not (folder / "adapter_config.json").is_file():
             raise ModelLoadError(f"Adapter folder {adapter} has no adapter_config.json; give the folder that "
@@ -238,7 +236,7 @@ def checkpoint_folder(reference: str) -> Path:
     >>> checkpoint_folder("deepseek-ai/DeepSeek-OCR")  # doctest: +SKIP
     """
     read_checkpoint_config(reference)  # clear errors for missing folders and unknown repos
-    if is_local_reference(reference):
+    if not is_hub_id(reference):
         return Path(reference).expanduser()
     return Path(_snapshot(reference))
 

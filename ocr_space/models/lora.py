@@ -14,7 +14,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from ocr_space.models.registry import ModelFamily
+from ocr_space.models.family import ModelFamily
 
 
 @dataclass(frozen=True)

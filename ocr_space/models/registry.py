@@ -1,109 +1,64 @@
 """The model families ocr-space knows, and how to tell which one a checkpoint is.
 
-A family bundles what differs between OCR model generations: how to build
-its full-size and tiny configs, its prompt, its resolution modes and its LoRA
-targets. Everything else (loading, recognition, training, evaluation) is
-written once against this interface. Adding a generation = one module that
-calls :func:`register`.
+A plain mapping built from the families this module imports: adding a
+generation = one folder under ``models/`` whose ``family.py`` builds a
+:class:`~ocr_space.models.family.ModelFamily`, plus one line here. Families
+never import this module back, so it sits above them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Callable
+import os
 
+from ocr_space.config import DEFAULT_MODEL_ENV
 from ocr_space.errors import ModelLoadError
+from ocr_space.models.deepseek_ocr2.family import FAMILY as DEEPSEEK_OCR2
+from ocr_space.models.deepseek_ocr_v1.family import FAMILY as DEEPSEEK_OCR_V1
+from ocr_space.models.family import ModelFamily
 
-
-@dataclass(frozen=True)
-class ResolutionMode:
-    """A named way of turning an image into vision tokens.
-
-    ``processor_kwargs`` are passed to the processor call; ``description`` is
-    shown to users who pick a mode.
-    """
-
-    name: str
-    description: str
-    processor_kwargs: Callable[[Any], dict]  # processor -> kwargs
-
-
-@dataclass(frozen=True)
-class ModelFamily:
-    name: str
-    title: str
-    default_repo: str
-    model_types: tuple[str, ...]
-    #: builds the published full-size config (used on the meta device for sizes and benchmarks)
-    full_config: Callable[[], Any]
-    #: (vocab_size, special token ids) -> tiny config of the same architecture
-    tiny_config: Callable[..., Any]
-    #: tokenizer -> processor configured for the tiny config
-    tiny_processor: Callable[[Any], Any]
-    #: regex over module names for Linear LoRA targets (the reference recipe's q/k/v/o/gate/up/down)
-    lora_linear_pattern: str
-    #: fused 3-D expert parameters that get per-expert LoRA through PEFT's target_parameters
-    lora_expert_parameters: tuple[str, ...]
-    resolution_modes: dict[str, ResolutionMode] = field(default_factory=dict)
-    default_mode: str = ""
-    #: the mode fine-tuning uses unless told otherwise (text lines need no tiles; tiles multiply the tokens)
-    training_mode: str = ""
-    ocr_prompt: str = "<image>\nFree OCR."
-    #: optional hook: (checkpoint folder, config dict) -> folder in the native layout
-    prepare_checkpoint: Callable[[Path, dict], Path] | None = None
-    #: optional finer test for a model_type that other models share: config dict -> True if it is
-    #: this family's; may raise ModelLoadError to explain a near miss (a sibling model we do not support)
-    claims_config: Callable[[dict], bool] | None = None
-
-    def mode(self, name: str | None) -> ResolutionMode:
-        name = name or self.default_mode
-        if name not in self.resolution_modes:
-            raise ModelLoadError(
-                f"Unknown resolution mode {name!r} for {self.title}; choose one of {', '.join(self.resolution_modes)}."
-            )
-        return self.resolution_modes[name]
-
-
-_FAMILIES: dict[str, ModelFamily] = {}
-DEFAULT_FAMILY = "deepseek-ocr-2"
-
-
-def register(family: ModelFamily) -> ModelFamily:
-    _FAMILIES[family.name] = family
-    return family
-
-
-def _ensure_loaded() -> None:
-    # Family modules register themselves on import; importing here keeps the
-    # registry complete however ocr_space.models is entered.
-    from ocr_space.models import deepseek_ocr2  # noqa: F401
-    from ocr_space.models import deepseek_ocr  # noqa: F401
+#: Family name -> family, in the order the app offers them.
+FAMILIES: dict[str, ModelFamily] = {family.name: family for family in (DEEPSEEK_OCR2, DEEPSEEK_OCR_V1)}
+DEFAULT_FAMILY = DEEPSEEK_OCR2.name
 
 
 def families() -> dict[str, ModelFamily]:
-    _ensure_loaded()
-    return dict(_FAMILIES)
+    """A copy of :data:`FAMILIES`, safe to change.
+
+    >>> list(families())
+    ['deepseek-ocr-2', 'deepseek-ocr']
+    """
+    return dict(FAMILIES)
 
 
 def get_family(name: str) -> ModelFamily:
-    _ensure_loaded()
+    """The family called ``name``; an unknown name is a :class:`ModelLoadError` listing the known ones."""
     try:
-        return _FAMILIES[name]
+        return FAMILIES[name]
     except KeyError:
-        raise ModelLoadError(f"Unknown model family {name!r}; known: {', '.join(_FAMILIES)}.") from None
+        raise ModelLoadError(f"Unknown model family {name!r}; known: {', '.join(FAMILIES)}.") from None
 
 
 def family_for_config(config: dict) -> ModelFamily:
-    """Find the family from a checkpoint's config.json contents (model_type, then architectures)."""
-    _ensure_loaded()
+    """Find the family from a checkpoint's config.json contents (model_type, then architectures).
+
+    >>> family_for_config({"model_type": "deepseek_ocr2"}).title
+    'DeepSeek-OCR-2'
+    """
+    for family in FAMILIES.values():
+        if family.claims(config):
+            return family
     model_type = config.get("model_type", "")
-    architectures = set(config.get("architectures") or [])
-    for family in _FAMILIES.values():
-        if model_type in family.model_types or architectures & set(family.model_types):
-            if family.claims_config is None or family.claims_config(config):
-                return family
     raise ModelLoadError(
         f"This checkpoint's model_type {model_type!r} is not a supported OCR family; "
-        f"supported: {', '.join(f.title for f in _FAMILIES.values())}."
+        f"supported: {', '.join(f.title for f in FAMILIES.values())}."
     )
+
+
+def default_model() -> str:
+    """The model the UI pre-fills: `$OCR_SPACE_MODEL`, else the default family's repo."""
+    return os.environ.get(DEFAULT_MODEL_ENV) or FAMILIES[DEFAULT_FAMILY].default_repo
+
+
+def model_choices() -> list[str]:
+    """Models the UI offers: the pre-filled one, then each family's default repo (DeepSeek-OCR-2, DeepSeek-OCR)."""
+    return list(dict.fromkeys([default_model()] + [family.default_repo for family in FAMILIES.values()]))

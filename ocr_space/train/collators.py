@@ -23,7 +23,7 @@ import torch
 
 from ocr_space.errors import ConfigError
 from ocr_space.images import load_image
-from ocr_space.models.registry import ModelFamily
+from ocr_space.models.family import ModelFamily
 
 log = logging.getLogger(__name__)
 

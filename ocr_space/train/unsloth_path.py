@@ -14,7 +14,7 @@ from __future__ import annotations
 import importlib
 import logging
 
-from ocr_space.models.registry import ModelFamily
+from ocr_space.models.family import ModelFamily
 
 log = logging.getLogger("ocr_space.train")
 

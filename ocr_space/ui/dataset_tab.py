@@ -9,7 +9,6 @@ downloadable files.
 from __future__ import annotations
 
 import io
-import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -22,6 +21,7 @@ from ocr_space.config import datasets_root, on_space
 from ocr_space.data.build import BuiltDataset, build_dataset
 from ocr_space.data.fonts import find_cjk_fonts
 from ocr_space.data.sources import ColumnMapping, open_source, rows_source
+from ocr_space.data.splits import DATASET_NAME
 from ocr_space.data.synth import Degradations, synth_dataset, synth_lines
 from ocr_space.errors import ConfigError
 from ocr_space.ui.errors import shows_errors
@@ -33,7 +33,6 @@ PREVIEW_SAMPLES = 12
 REJECTIONS_SHOWN = 500
 LABEL_COLUMNS = ["image", "text"]
 REJECTION_COLUMNS = ["ref", "reason", "detail", "text"]
-_NAME = re.compile(r"^[A-Za-z0-9][\w.-]*$")
 
 
 # -- handlers -----------------------------------------------------------------------------------------------------
@@ -157,7 +156,7 @@ def _columns(values: dict) -> ColumnMapping:
 
 def _output_folder(name: str) -> Path:
     name = (name or "").strip()
-    if not _NAME.match(name):
+    if not DATASET_NAME.match(name):
         raise ConfigError(t("dataset.bad_name", name=name))
     return datasets_root() / name
 

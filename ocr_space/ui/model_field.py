@@ -14,9 +14,15 @@ from pathlib import Path
 
 import gradio as gr
 
-from ocr_space.config import default_model, model_choices
 from ocr_space.errors import ModelLoadError
-from ocr_space.models.registry import DEFAULT_FAMILY, families, family_for_config, get_family
+from ocr_space.models.registry import (
+    DEFAULT_FAMILY,
+    default_model,
+    families,
+    family_for_config,
+    get_family,
+    model_choices,
+)
 
 __all__ = ["default_model", "family_of", "follow_model", "mode_choices", "model_choices"]
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from ocr_space.config import DEFAULT_MAX_PDF_PAGES, MAX_PDF_PAGES_ENV, max_pdf_pages
-from ocr_space.documents import is_pdf, load_pages, page_ranges, parse_page_range, render_pdf
+from ocr_space.config import DEFAULT_MAX_PDF_PAGES, MAX_PDF_PAGES_ENV
+from ocr_space.documents import is_pdf, load_pages, page_cap, page_ranges, parse_page_range, render_pdf
 from ocr_space.errors import ConfigError, ImageError
 from ocr_space.models.mode_sizes import ModeSizes, mode_sizes
 
@@ -61,10 +61,11 @@ def test_the_owner_caps_pages_per_pdf(three_page_pdf, monkeypatch):
 
 def test_page_cap_default_and_bad_values(monkeypatch):
     monkeypatch.delenv(MAX_PDF_PAGES_ENV, raising=False)
-    assert max_pdf_pages() == DEFAULT_MAX_PDF_PAGES == 50
-    monkeypatch.setenv(MAX_PDF_PAGES_ENV, "none")
-    with pytest.raises(ConfigError, match="positive"):
-        max_pdf_pages()
+    assert page_cap() == DEFAULT_MAX_PDF_PAGES == 50
+    for bad in ("none", "0"):
+        monkeypatch.setenv(MAX_PDF_PAGES_ENV, bad)
+        with pytest.raises(ConfigError, match="positive"):
+            page_cap()
 
 
 def test_a_damaged_pdf_is_an_image_error(tmp_path, three_page_pdf):

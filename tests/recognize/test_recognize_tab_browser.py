@@ -1,7 +1,8 @@
 """The Recognize tab as a person sees it (headless Debian Chromium): boxes on the page, rendered markdown, PDFs."""
 
 import pytest
-from browser_page import ARTIFACTS, HAVE_CHROMIUM, chromium_page
+
+from support.browser_page import ARTIFACTS, HAVE_CHROMIUM, chromium_page
 
 pytestmark = pytest.mark.skipif(not HAVE_CHROMIUM, reason="Debian chromium is not installed (make installs it)")
 
