@@ -116,7 +116,6 @@ def _trained_mode(engine: ModelEngine) -> str | None:
     if engine.loaded is not None:
         return engine.loaded.adapter_mode
     from ocr_space.models.adapter_mode import RESOLUTION_FILE, read_adapter_mode
-    from ocr_space.models.loading import is_local_reference
 
     family = _family(engine)
     if family is None:
@@ -124,7 +123,7 @@ def _trained_mode(engine: ModelEngine) -> str | None:
     if engine.adapter:
         return read_adapter_mode(engine.adapter, family)
     folder = Path(engine.model).expanduser()
-    if is_local_reference(engine.model) and (folder / RESOLUTION_FILE).is_file():
+    if (folder / RESOLUTION_FILE).is_file():  # a merged model's folder keeps its adapter's record
         return read_adapter_mode(str(folder), family)
     return None
 

@@ -22,18 +22,26 @@ def test_partial_text_arrives_before_the_end_and_the_end_matches_the_batched_rea
     assert final.result.mode == "small" and final.result.seconds > 0
 
 
-def test_setting_stop_ends_generation_early(tiny_loaded, example_lines):
+def test_a_stop_set_before_the_first_token_ends_after_it(tiny_loaded, example_lines):
     stop = threading.Event()
-    updates = []
-    for update in recognize_stream(tiny_loaded, example_lines[2], max_new_tokens=40, mode="small", ngram_guard=0,
-                                   stop=stop):
-        updates.append(update)
-        stop.set()  # the user presses stop after the first token
-    final = updates[-1]
-    assert final.done and final.stopped
-    assert final.result.new_tokens <= 2
+    stop.set()
+    final = list(recognize_stream(tiny_loaded, example_lines[2], max_new_tokens=40, mode="small", ngram_guard=0,
+                                  stop=stop))[-1]
+    assert final.done and final.stopped and final.result.new_tokens == 1
     unstopped = recognize(tiny_loaded, example_lines[2], max_new_tokens=40, mode="small", ngram_guard=0)
     assert unstopped.new_tokens == 40  # without the stop this page runs to the cap
+
+
+def test_a_stop_set_while_reading_ends_the_page_early(tiny_loaded, example_lines):
+    stop = threading.Event()
+    updates = []
+    for update in recognize_stream(tiny_loaded, example_lines[2], max_new_tokens=400, mode="small", ngram_guard=0,
+                                   stop=stop):
+        updates.append(update)
+        stop.set()  # the user presses stop once text has arrived
+    final = updates[-1]
+    assert final.done and final.stopped
+    assert final.result.new_tokens < 400 and final.result.text.startswith(updates[0].text)
 
 
 def test_a_pdf_page_streams_with_its_page_number(tiny_loaded, three_page_pdf):
