@@ -21,6 +21,7 @@ from transformers import LogitsProcessorList
 
 from ocr_space.documents import Page, load_pages
 from ocr_space.errors import ConfigError, ImageError
+from ocr_space.fast_generate import decode_settings
 from ocr_space.grounding import GROUNDING_TAGS, GroundedOutput, Region, crop_figures, parse_grounded
 from ocr_space.images import ImageInput
 from ocr_space.models.family import FREE_OCR_PROMPT
@@ -238,6 +239,8 @@ def generation_request(loaded: LoadedModel, images, text_prompt: str, max_new_to
         "logits_processor": logits_processor,
         "pad_token_id": tokenizer.pad_token_id,
         "eos_token_id": tokenizer.eos_token_id,
+        # static KV cache + compiled decode step where it pays (CUDA, one image); else nothing extra
+        **decode_settings(loaded.model, loaded.device, len(images)).kwargs,
     }
 
 
