@@ -3,7 +3,8 @@
 A full page on a T4 takes tens of seconds; without feedback it looks hung.
 :func:`recognize_stream` runs the same greedy, guarded ``generate`` call as
 :func:`ocr_space.recognize.recognize_batch` (built by
-:func:`~ocr_space.recognize.generation_request`) in a worker thread and
+:func:`~ocr_space.recognize.generation_request`, the fast decode included) on
+one long-lived generation thread and
 yields the decoded text after every new token. Setting ``stop`` ends the
 generation at the next token; the last update then carries what was read.
 """
@@ -14,6 +15,7 @@ import queue
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import torch
@@ -36,6 +38,10 @@ from ocr_space.recognize import (
 
 #: how long the reader waits for the next token before checking that the worker is still alive
 _POLL_SECONDS = 0.5
+#: every streamed generation runs on this one thread: the fast decode's CUDA graphs are recorded per thread
+#: (fast_generate.py), so a fresh thread per page would record them again for every page. One model sits on
+#: the GPU at a time anyway, so pages wait their turn here.
+_GENERATION_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ocr-space-stream")
 
 
 @dataclass
@@ -90,15 +96,20 @@ def recognize_stream(loaded: LoadedModel, image: ImageInput | Page, prompt: str 
         finally:
             streamer.end()
 
-    worker = threading.Thread(target=work, name="ocr-space-stream", daemon=True)
-    worker.start()
+    worker = _GENERATION_THREAD.submit(work)
     tokens: list[int] = []
     width, height = page.image.size
-    for new_tokens in streamer.batches(worker):
-        tokens.extend(new_tokens)
-        raw = decode_output(loaded.tokenizer, tokens)
-        yield StreamUpdate(raw=raw, text=parse_grounded(raw, width, height).text, new_tokens=len(tokens))
-    worker.join()
+    finished = False
+    try:
+        for new_tokens in streamer.batches(worker):
+            tokens.extend(new_tokens)
+            raw = decode_output(loaded.tokenizer, tokens)
+            yield StreamUpdate(raw=raw, text=parse_grounded(raw, width, height).text, new_tokens=len(tokens))
+        finished = True
+    finally:
+        if not finished:  # the reader left early (closed the iterator): free the generation thread
+            stop.set()
+    worker.result()
     if "error" in outcome:
         raise outcome["error"]
     prompt_length = inputs["input_ids"].shape[1]
@@ -127,12 +138,12 @@ class _TokenQueue(BaseStreamer):
     def end(self) -> None:
         self._queue.put(self._END)
 
-    def batches(self, worker: threading.Thread) -> Iterator[list[int]]:
+    def batches(self, worker: Future) -> Iterator[list[int]]:
         while True:
             try:
                 item = self._queue.get(timeout=_POLL_SECONDS)
             except queue.Empty:
-                if not worker.is_alive():
+                if worker.done():
                     return
                 continue
             if item is self._END:

@@ -5,7 +5,7 @@ import threading
 import pytest
 
 from ocr_space.recognize import recognize, recognize_batch
-from ocr_space.streaming import recognize_stream
+from ocr_space.streaming import _GENERATION_THREAD, recognize_stream
 
 
 def test_partial_text_arrives_before_the_end_and_the_end_matches_the_batched_read(tiny_loaded, example_lines):
@@ -42,6 +42,16 @@ def test_a_stop_set_while_reading_ends_the_page_early(tiny_loaded, example_lines
     final = updates[-1]
     assert final.done and final.stopped
     assert final.result.new_tokens < 400 and final.result.text.startswith(updates[0].text)
+
+
+def test_leaving_a_stream_early_ends_its_generation(tiny_loaded, example_lines):
+    stream = recognize_stream(tiny_loaded, example_lines[2], max_new_tokens=4000, mode="small", ngram_guard=0)
+    next(stream)
+    stream.close()  # e.g. the browser tab was closed
+    # the one generation thread is free again within a token or so, not after 4000 of them (minutes here)
+    _GENERATION_THREAD.submit(lambda: None).result(timeout=30)
+    final = list(recognize_stream(tiny_loaded, example_lines[2], max_new_tokens=3, mode="small"))[-1]
+    assert final.done and final.result.new_tokens <= 3
 
 
 def test_a_pdf_page_streams_with_its_page_number(tiny_loaded, three_page_pdf):
