@@ -16,6 +16,9 @@ RUNS_DIR_ENV = "OCR_SPACE_RUNS"
 CACHE_DIR_ENV = "OCR_SPACE_CACHE"
 
 DATASETS_DIR_ENV = "OCR_SPACE_DATASETS"
+MAX_PDF_PAGES_ENV = "OCR_SPACE_MAX_PDF_PAGES"
+#: pages read from one PDF unless the owner sets `$OCR_SPACE_MAX_PDF_PAGES` (a page costs seconds on a T4)
+DEFAULT_MAX_PDF_PAGES = 50
 
 
 def runs_root() -> Path:
@@ -45,6 +48,25 @@ def datasets_root() -> Path:
     if os.environ.get(DATASETS_DIR_ENV):
         return Path(os.environ[DATASETS_DIR_ENV])
     return runs_root().parent / "datasets"
+
+
+def max_pdf_pages() -> int:
+    """The most pages read from one PDF: `$OCR_SPACE_MAX_PDF_PAGES` (a positive integer), else 50.
+
+    A shared Space reads one page in seconds to minutes; the cap keeps one upload of a
+    long book from holding the GPU for an hour. Pages past the cap are refused with a
+    message that names it, never silently dropped.
+    """
+    value = os.environ.get(MAX_PDF_PAGES_ENV, "").strip()
+    if not value:
+        return DEFAULT_MAX_PDF_PAGES
+    try:
+        pages = int(value)
+    except ValueError:
+        pages = 0
+    if pages < 1:  # a ValueError: config imports nothing of ours; documents.page_cap() words it as a ConfigError
+        raise ValueError(f"{MAX_PDF_PAGES_ENV} must be a positive whole number of pages; got {value!r}.")
+    return pages
 
 
 def on_space() -> bool:

@@ -37,11 +37,17 @@ def hub_read_token() -> HubToken:
 @contextlib.contextmanager
 def reading_hub_as(token: HubToken) -> Iterator[None]:
     """Within the block, Hub reads use ``token`` (False: anonymous; None: this machine's own lookup)."""
+    previous = _READ_TOKEN.get()
     reset = _READ_TOKEN.set(token)
     try:
         yield
     finally:
-        _READ_TOKEN.reset(reset)
+        try:
+            _READ_TOKEN.reset(reset)
+        except ValueError:
+            # a generator resumed in another context: Gradio runs each step of a streaming handler in a copy of
+            # its caller's context, so the block ends in a context that never saw the set (and holds no token)
+            _READ_TOKEN.set(previous)
 
 
 def reader_identity() -> str:

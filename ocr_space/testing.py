@@ -38,7 +38,8 @@ def build_tiny_tokenizer(characters: str | None = None):
     charset = tiny_charset() if characters is None else _narrow_charset(characters)
     vocab = {token: index for index, token in enumerate(specials + charset)}
     backend = Tokenizer(models.WordLevel(vocab=vocab, unk_token=UNK))
-    backend.pre_tokenizer = pre_tokenizers.Split(Regex("."), behavior="isolated")
+    # one piece per character, newlines included ("." alone would leave "\n\n" as one unknown piece)
+    backend.pre_tokenizer = pre_tokenizers.Split(Regex(r"[\s\S]"), behavior="isolated")
     backend.decoder = decoders.Fuse()
     backend.add_special_tokens(specials)
     backend.post_processor = processors.TemplateProcessing(single=f"{BOS} $A", pair=f"{BOS} $A $B",

@@ -32,7 +32,8 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, help="folder for report.json, report.csv and report.html")
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--max-new-tokens", type=int, default=512)
-    parser.add_argument("--mode", help="resolution mode of the model family (e.g. tiles, base, small)")
+    parser.add_argument("--mode", help="resolution mode of the model family (e.g. tiles, base, small); default: the "
+                                       "mode the adapter was trained in (for every model engine), else the family's")
     parser.add_argument("--prompt", default="ocr", help="prompt preset or literal prompt containing <image>")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--dtype", default="auto")
@@ -94,6 +95,8 @@ def _finish(report) -> int:
             print(f"{engine.name}\tunavailable: {engine.unavailable}")
     for comparison in report.comparisons:
         print(comparison.verdict)
+    if report.settings.get("mode_note"):
+        print(report.settings["mode_note"])
     for kind, path in report.files.items():
         print(f"{kind}\t{path}")
     print_json(report.summary())

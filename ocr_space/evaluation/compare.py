@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from ocr_space.distributed import is_main_process, topology
+from ocr_space.errors import OcrSpaceError
 from ocr_space.evaluation.bootstrap import DEFAULT_RESAMPLES
 from ocr_space.evaluation.engines import Engine, ModelEngine, check_unique_names, engine_from_spec
 from ocr_space.evaluation.normalize import DEFAULT_NORMALIZATION, Normalization
@@ -46,6 +47,7 @@ def compare(data: str | Path | EvalSamples, engines: Sequence[str | Engine], spl
                          device=device, dtype=dtype, loader=loader)
     engine_objects = [engine_from_spec(e, **model_options) if isinstance(e, str) else e for e in engines]
     check_unique_names(engine_objects)
+    mode, mode_note = align_modes(engine_objects, mode)
     samples = data if isinstance(data, EvalSamples) else EvalSamples.from_split(str(data), split, limit)
     runs = run_engines(samples, engine_objects, progress)
     if not any(run.available for run in runs):
@@ -53,7 +55,7 @@ def compare(data: str | Path | EvalSamples, engines: Sequence[str | Engine], spl
         raise EvaluationError(f"No engine could run: {reasons}")
     report = build_report(samples, runs, normalization, resamples=resamples, seed=seed,
                           settings={"batch_size": batch_size, "max_new_tokens": max_new_tokens, "mode": mode,
-                                    "prompt": prompt, "processes": topology().world_size})
+                                    "mode_note": mode_note, "prompt": prompt, "processes": topology().world_size})
     if out is not None and is_main_process():  # every process holds the whole report; one writes it
         from ocr_space.evaluation.report import write_report
 
@@ -83,6 +85,67 @@ def evaluate(model: str, data: str | Path | EvalSamples, adapter: str | None = N
     engine.open()  # a model that does not load raises ModelLoadError here, not "no engine could run"
     return compare(samples, [engine], out=out, normalization=normalization, batch_size=batch_size,
                    max_new_tokens=max_new_tokens, mode=mode, prompt=prompt, progress=progress)
+
+
+def align_modes(engines: Sequence[Engine], mode: str | None) -> tuple[str | None, str | None]:
+    """Pick the mode model engines read in when none was asked for; returns (mode, a sentence for the report).
+
+    An adapter reads best in the mode it was trained in (``load_model`` reads it back), and "base vs
+    tuned" should compare models, not resolutions: when the adapters in the comparison agree on a
+    training mode, every model engine without its own mode reads in it, the base model included.
+    """
+    if mode:
+        return mode, f"All models read in mode {mode!r} (chosen)."
+    trained = {engine.name: _trained_mode(engine) for engine in engines
+               if isinstance(engine, ModelEngine) and engine.mode is None}
+    trained = {name: value for name, value in trained.items() if value}
+    if not trained:
+        return None, None
+    modes = sorted(set(trained.values()))
+    if len(modes) > 1:
+        listed = ", ".join(f"{name}: {value!r}" for name, value in trained.items())
+        return None, (f"The tuned models were trained in different modes ({listed}); each reads in its own, the "
+                      "others in their family's default. Choose a mode to read all alike.")
+    shared = modes[0]
+    for engine in engines:
+        if isinstance(engine, ModelEngine) and engine.mode is None and _has_mode(engine, shared):
+            engine.mode = shared
+    names = ", ".join(trained)
+    return shared, (f"All models read in mode {shared!r}, the mode {names} was trained in, so the base model reads "
+                    "at the same resolution as the tuned one; choose a mode to override.")
+
+
+def _trained_mode(engine: ModelEngine) -> str | None:
+    """The mode the engine's adapter (or the adapter merged into its model) was trained in, if recorded."""
+    if engine.loaded is not None:
+        return engine.loaded.adapter_mode
+    from ocr_space.models.adapter_mode import RESOLUTION_FILE, read_adapter_mode
+
+    family = _family(engine)
+    if family is None:
+        return None
+    if engine.adapter:
+        return read_adapter_mode(engine.adapter, family)
+    folder = Path(engine.model).expanduser()
+    if (folder / RESOLUTION_FILE).is_file():  # a merged model's folder keeps its adapter's record
+        return read_adapter_mode(str(folder), family)
+    return None
+
+
+def _has_mode(engine: ModelEngine, mode: str) -> bool:
+    family = engine.loaded.family if engine.loaded is not None else _family(engine)
+    return family is not None and mode in family.resolution_modes
+
+
+def _family(engine: ModelEngine):
+    """The engine's model family from its config.json, or None when it cannot be read (the run reports why)."""
+    from ocr_space.models.loading import read_checkpoint_config
+    from ocr_space.models.registry import family_for_config
+
+    try:
+        return family_for_config(read_checkpoint_config(engine.model)[0])
+    except OcrSpaceError:
+        return None
 
 
 def _model_label(model: str, adapter: str | None) -> str:

@@ -102,7 +102,10 @@ class ModelEngine(Engine):
         self.loaded = None
 
     def describe(self) -> dict:
-        info = {**super().describe(), "model": self.model, "adapter": self.adapter, "mode": self.mode,
+        from ocr_space.recognize import reading_mode
+
+        mode = reading_mode(self.loaded, self.mode) if self.loaded is not None else self.mode
+        info = {**super().describe(), "model": self.model, "adapter": self.adapter, "mode": mode,
                 "prompt": self.prompt, "max_new_tokens": self.max_new_tokens, "batch_size": self.batch_size}
         if self.loaded is not None:
             info.update(device=self.loaded.device, dtype=self.loaded.describe()["dtype"],

@@ -35,19 +35,25 @@ class LoadedModel:
     adapter: str | None
     device: str
     dtype: Any
+    #: the resolution mode the adapter (or the adapter merged into this model) was trained in; None when nothing
+    #: records one; reading defaults to it
+    adapter_mode: str | None = None
 
     @property
     def tokenizer(self):
         return self.processor.tokenizer
 
     def describe(self) -> dict:
-        return {
+        info = {
             "model": self.source,
             "adapter": self.adapter,
             "family": self.family.name,
             "device": self.device,
             "dtype": dtype_name(self.dtype),
         }
+        if self.adapter or self.adapter_mode:
+            info["adapter_mode"] = self.adapter_mode
+        return info
 
 
 def read_checkpoint_config(reference: str) -> tuple[dict, Path | None]:
@@ -140,12 +146,19 @@ def load_model(
     except (OSError, ValueError, KeyError) as exc:
         raise ModelLoadError(f"Could not load {reference}: {exc}") from exc
 
+    from ocr_space.models.adapter_mode import RESOLUTION_FILE, read_adapter_mode
+
+    adapter_mode = None
     if adapter:
         model = attach_adapter(model, str(adapter).strip(), base=reference)
+        adapter_mode = read_adapter_mode(str(adapter).strip(), family)
+    elif folder is not None and (folder / RESOLUTION_FILE).is_file():  # a merged model keeps its adapter's record
+        adapter_mode = read_adapter_mode(str(folder), family)
     model.eval()
     log.info("loaded %s (adapter=%s) on %s as %s", reference, adapter, device, dtype_name(torch_dtype))
     return LoadedModel(model=model, processor=processor, family=family, source=reference,
-                       adapter=str(adapter).strip() if adapter else None, device=device, dtype=torch_dtype)
+                       adapter=str(adapter).strip() if adapter else None, device=device, dtype=torch_dtype,
+                       adapter_mode=adapter_mode)
 
 
 def attach_adapter(model, adapter: str, base: str | None = None):

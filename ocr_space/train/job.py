@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ocr_space.errors import ConfigError
+from ocr_space.models.adapter_mode import write_adapter_mode
 from ocr_space.models.loading import LoadedModel
 from ocr_space.models.lora import adapter_input_casts_skipped
 from ocr_space.out_of_memory import is_out_of_memory
@@ -186,7 +187,9 @@ def _save_adapter(context: RunContext, plan: TrainPlan, loaded: LoadedModel, tra
         loaded.model.save_pretrained(str(adapter))
     if is_main_process():
         loaded.processor.save_pretrained(str(adapter))
-        context.config.to_yaml(adapter / "training_config.yaml")
+        # the resolved mode, so reading with this adapter defaults to what it was trained on
+        context.config.replace(mode=plan.mode).to_yaml(adapter / "training_config.yaml")
+        write_adapter_mode(adapter, loaded.family, loaded.processor, plan.mode)
     barrier()  # the others return (and may read the adapter) only once it is complete
 
 

@@ -42,5 +42,9 @@ def merge(model: str, adapter: str, out: str | Path, dtype: str = "float16", dev
     out.mkdir(parents=True, exist_ok=True)
     merged.save_pretrained(str(out))
     loaded.processor.save_pretrained(str(out))
+    if loaded.adapter_mode:  # the merged model reads best where the adapter was trained
+        from ocr_space.models.adapter_mode import write_adapter_mode
+
+        write_adapter_mode(out, loaded.family, loaded.processor, loaded.adapter_mode)
     log.info("merged %s + %s into %s (%s)", model, adapter, out, dtype)
     return out

@@ -103,6 +103,8 @@ def run_compare(progress=gr.Progress(), request: gr.Request = None, profile: gr.
                          loader=MODELS.get,
                          progress=lambda done, total, message: progress(done / max(total, 1), desc=message))
     verdict = "\n".join(f"- {c.verdict}" for c in report.comparisons) or t("compare.baseline_only")
+    if report.settings.get("mode_note"):  # which resolution every model read in, and why
+        verdict += "\n\n" + report.settings["mode_note"]
     chart = pd.DataFrame([_columns(engine=e.name, cer=round(100 * e.summary.cer, 2))
                           for e in report.available_engines])
     confusions = pd.DataFrame(report.confusion_rows)

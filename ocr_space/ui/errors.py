@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
 
 import gradio as gr
@@ -26,6 +27,18 @@ def user_message(exc: BaseException) -> str:
 def shows_errors(handler):
     """Decorator for Gradio handlers: log the traceback server-side, raise ``gr.Error`` with a clean message."""
 
+    if inspect.isgeneratorfunction(handler):  # a streaming handler: errors surface while Gradio iterates it
+        @functools.wraps(handler)
+        def streaming_wrapper(*args, **kwargs):
+            try:
+                yield from handler(*args, **kwargs)
+            except gr.Error:
+                raise
+            except Exception as exc:  # noqa: BLE001 - the boundary where every failure becomes a message
+                raise _as_message(handler, exc) from exc
+
+        return streaming_wrapper
+
     @functools.wraps(handler)
     def wrapper(*args, **kwargs):
         try:
@@ -33,7 +46,12 @@ def shows_errors(handler):
         except gr.Error:
             raise
         except Exception as exc:  # noqa: BLE001 - the boundary where every failure becomes a message
-            log.exception("handler %s failed", handler.__name__)
-            raise gr.Error(user_message(exc), print_exception=False) from exc
+            raise _as_message(handler, exc) from exc
 
     return wrapper
+
+
+def _as_message(handler, exc: Exception) -> gr.Error:
+    """``exc`` logged with its traceback, and worded for the user as a ``gr.Error``."""
+    log.exception("handler %s failed", handler.__name__)
+    return gr.Error(user_message(exc), print_exception=False)

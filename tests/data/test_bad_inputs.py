@@ -5,6 +5,7 @@ failed build never costs the output of an earlier one."""
 from __future__ import annotations
 
 import hashlib
+import json
 import struct
 import zipfile
 from pathlib import Path
@@ -121,9 +122,9 @@ def test_a_failed_cli_build_keeps_the_earlier_build(tmp_path, capsys):
 
 def _recognize(image: Path, model: Path) -> str:
     try:
-        text, details = recognize_tab.run_recognize(image=str(image), model=str(model), adapter="", prompt="ocr",
-                                                    mode="default", max_new_tokens=2)
-        return details
+        outputs = list(recognize_tab.run_recognize(None, files=None, image=str(image), model=str(model), adapter="",
+                                                   prompt="ocr", mode="default", pages="", max_new_tokens=2))
+        return outputs[-1][3]  # the details line of the last page
     except gr.Error as error:
         return error.message
 
@@ -139,9 +140,11 @@ def test_every_image_is_recognized_or_refused_with_the_clis_words(tiny_model_dir
     assert "empty" in results["zero.png"] and "at least 10 px" in results["tiny.png"]
     # the CLI says the same for the same file
     for name in ("zero.png", "header_200mp.png"):
-        assert cli(["recognize", "--model", str(tiny_model_dir), "--max-new-tokens", "2", str(CORPUS / name)]) == 2
-        err = capsys.readouterr().err
-        assert "Traceback" not in err and results[name].split(":")[0] in err
+        # a bad file is an error object for that file (exit 1: some file failed), never a traceback
+        assert cli(["recognize", "--model", str(tiny_model_dir), "--max-new-tokens", "2", str(CORPUS / name)]) == 1
+        captured = capsys.readouterr()
+        assert "Traceback" not in captured.err
+        assert json.loads(captured.out)["error"].split(":")[0] == results[name].split(":")[0]
 
 
 def test_a_transparent_png_is_read_on_white_not_black():

@@ -116,8 +116,8 @@ def test_an_anonymous_recognize_of_a_private_repo_sends_no_token(space, hub_serv
     hub_server.state.add_user(OWNER, OWNER_TOKEN)
     hub_server.state.repos[("model", f"{OWNER}/private-ocr")] = HubRepo(owner=OWNER, private=True,
                                                                         files={"config.json": b"{}"})
-    message = call_error(visitors.anonymous(), handle_file(str(example_lines[0])), f"{OWNER}/private-ocr", "",
-                         "ocr", "default", 16, api_name="/recognize")
+    message = call_error(visitors.anonymous(), [handle_file(str(example_lines[0]))], None, f"{OWNER}/private-ocr",
+                         "", "ocr", "default", "", 16, api_name="/recognize")
     asked = [request for request in hub_server.state.requests if "private-ocr" in request["path"]]
     assert asked, "the app never asked the Hub, so the test proves nothing"
     assert all("authorization" not in {key.lower() for key in request["headers"]} for request in asked)
@@ -133,8 +133,8 @@ def test_the_owner_signed_in_reads_with_their_own_rights(space, hub_server, exam
     visitors, _ = space
     hub_server.state.reset()
     owner = Client(visitors.url, verbose=False, headers={"Cookie": f"session={session_cookie(OWNER, 'hf_oauth_x')}"})
-    call_error(owner, handle_file(str(example_lines[0])), f"{OWNER}/private-ocr", "", "ocr", "default", 16,
-               api_name="/recognize")
+    call_error(owner, [handle_file(str(example_lines[0]))], None, f"{OWNER}/private-ocr", "", "ocr", "default", "",
+               16, api_name="/recognize")
     asked = [request for request in hub_server.state.requests if "private-ocr" in request["path"]]
     assert asked and all(request["headers"].get("authorization") == "Bearer hf_oauth_x" for request in asked)
 
@@ -150,11 +150,13 @@ def test_an_anonymous_visitor_recognizes_with_the_shared_model_and_bad_uploads_g
     from gradio_client import handle_file
 
     anonymous = space[0].anonymous()
-    text, details = anonymous.predict(handle_file(str(example_lines[0])), str(tiny_model_dir), "", "ocr", "default",
-                                      8, api_name="/recognize")
+    text, _, _, details, *_ = anonymous.predict([handle_file(str(example_lines[0]))], None, str(tiny_model_dir), "",
+                                                "ocr", "default", "", 8, api_name="/recognize")
     assert "new tokens" in details
     bad = Path(__file__).resolve().parent.parent / "data" / "bad_inputs"
-    assert "above the limit of" in call_error(anonymous, handle_file(str(bad / "header_200mp.png")),
-                                              str(tiny_model_dir), "", "ocr", "default", 8, api_name="/recognize")
-    assert "Not a readable image" in call_error(anonymous, handle_file(str(bad / "corrupt.png")),
-                                                str(tiny_model_dir), "", "ocr", "default", 8, api_name="/recognize")
+    for name, message in (("header_200mp.png", "above the limit of"), ("corrupt.png", "Not a readable image")):
+        # a pasted image and an uploaded file get the same words
+        assert message in call_error(anonymous, None, handle_file(str(bad / name)), str(tiny_model_dir), "", "ocr",
+                                     "default", "", 8, api_name="/recognize")
+        assert message in call_error(anonymous, [handle_file(str(bad / name))], None, str(tiny_model_dir), "", "ocr",
+                                     "default", "", 8, api_name="/recognize")

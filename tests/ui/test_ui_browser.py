@@ -1,41 +1,24 @@
 """The UI as a person sees it: headless Chromium (Debian's) driven by Playwright against the live app."""
 
-import shutil
-from pathlib import Path
-
 import pytest
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[2] / ".pytest_cache" / "screens"
+from support.browser_page import ARTIFACTS, HAVE_CHROMIUM, chromium_page
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                                reason="Debian chromium is not installed (make installs it)")
+pytestmark = pytest.mark.skipif(not HAVE_CHROMIUM, reason="Debian chromium is not installed (make installs it)")
 
 
 @pytest.fixture(scope="module")
 def page(live_app):
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run"],
-        )
-        page = browser.new_page(viewport={"width": 1280, "height": 1000})
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.goto(live_app, wait_until="load", timeout=90_000)
-        page.get_by_role("tab", name="Recognize").wait_for(timeout=60_000)
-        page.page_errors = errors
+    with chromium_page(live_app) as page:
         yield page
-        browser.close()
 
 
 def test_recognize_tab_reads_an_uploaded_image(page, example_lines):
     page.get_by_role("tab", name="Recognize").click()
     page.locator("input[type=file]").first.set_input_files(str(example_lines[0]))
+    tokens = page.get_by_label("number input for Max new tokens")  # a random tiny model would run to the cap
+    tokens.fill("32")
+    tokens.press("Enter")
     page.get_by_role("button", name="Recognize", exact=True).click()
     page.locator("#recognize-details", has_text="new tokens").wait_for(timeout=60_000)
     text = page.locator("#recognize-text textarea").input_value()
