@@ -13,6 +13,7 @@ run: install
 	GRADIO_ANALYTICS_ENABLED=False $(PY) app.py
 
 test: install
+	$(PY) -m ruff check .
 	GRADIO_ANALYTICS_ENABLED=False HF_HUB_OFFLINE=1 $(PY) -m pytest -q
 
 install: system-deps $(STAMP)

@@ -85,8 +85,8 @@ def full_size_processor(family_name: str, tokenizer):
     from transformers import DeepseekOcr2Processor
 
     try:
-        from transformers.models.deepseek_ocr2 import DeepseekOcr2ImageProcessor as ImageProcessor
         import torchvision  # noqa: F401
+        from transformers.models.deepseek_ocr2 import DeepseekOcr2ImageProcessor as ImageProcessor
     except ImportError:
         from transformers.models.deepseek_ocr2 import DeepseekOcr2ImageProcessorPil as ImageProcessor
     image_processor = ImageProcessor(image_mean=[0.5, 0.5, 0.5], image_std=[0.5, 0.5, 0.5])

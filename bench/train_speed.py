@@ -136,8 +136,8 @@ def run_reference(model_dir: str, shape: str, steps: int, dtype: str, tiny: bool
 
 def run_unsloth(model_dir: str, shape: str, steps: int, spec: dict) -> dict:
     """Unsloth's FastVisionModel + its LoRA on the same rows, through transformers' Trainer (its notebook's way)."""
-    import unsloth  # noqa: F401 - first, so that it patches transformers before anything imports it
     import torch
+    import unsloth  # noqa: F401 - first, so that it patches transformers before anything imports it
     from transformers import AutoProcessor, Trainer, TrainingArguments
     from unsloth import FastVisionModel
 
@@ -252,7 +252,7 @@ def run_ocr_space(model_dir: str, shape: str, steps: int, dtype: str, tiny: bool
     plan = status.get("plan", {})  # what the run resolved: optimizer, checkpointing, memory
     return {"compile": status.get("compile"), "first_step_s": stamps[0] - started if stamps else None,
             "train_wall_s": time.perf_counter() - started, **captured,
-            "step_times": [b - a for a, b in zip(stamps, stamps[1:])],
+            "step_times": [b - a for a, b in zip(stamps, stamps[1:], strict=False)],
             "samples_per_step": config.batch_size * config.grad_accum,
             "mode": config.mode or get_family("deepseek-ocr-2").training_mode, "optim": plan.get("optim"),
             "batch_size": plan.get("batch_size", config.batch_size),
@@ -429,8 +429,9 @@ def print_table(report: dict) -> None:
         if r.get("error"):
             print(f"{r['shape']:6} {r['variant']:12} error: {r['error'][:100]}")
             continue
+        checkpointing = {True: "on", False: "off"}.get(r["gradient_checkpointing"], r["gradient_checkpointing"])
         print(f"{r['shape']:6} {r['variant']:12} {r['dtype']:5} {r.get('cap_gib') or '-':>4} {r['mode']:6} "
-              f"{str(r['batch_size']) + 'x' + str(r['grad_accum']):8} { {True: 'on', False: 'off'}.get(r['gradient_checkpointing'], r['gradient_checkpointing']):7} "
+              f"{str(r['batch_size']) + 'x' + str(r['grad_accum']):8} {checkpointing:7} "
               f"{r['step_s_median']:7.3f} {r['samples_per_s']:9.2f} {r.get('peak_reserved_gib') or 0:8.2f} "
               f"{r.get('model_tflop_per_sample') or 0:9.2f} {r.get('mfu') or 0:6.1%}  {r['backend']}, {r['optim']}")
     for key in sorted(k for k in report if k.startswith("ratio_")):

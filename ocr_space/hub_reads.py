@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+from collections.abc import Iterator
 from contextvars import ContextVar
-from typing import Iterator
 
 #: None = huggingface_hub's own lookup (HF_TOKEN, saved login); False = no token at all; str = that token
 HubToken = str | bool | None

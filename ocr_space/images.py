@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import Union
 
 import numpy as np
 from PIL import Image, ImageOps
 
 from ocr_space.errors import ImageError
 
-ImageInput = Union[str, Path, bytes, Image.Image, np.ndarray]
+ImageInput = str | Path | bytes | Image.Image | np.ndarray
 
 #: Pillow's own bomb guard raises above 2x this; we check the header before decoding.
 DEFAULT_MAX_PIXELS = 50_000_000
@@ -69,7 +68,7 @@ def load_image(image: ImageInput, max_pixels: int = DEFAULT_MAX_PIXELS, min_side
 def _open(source, label: str, max_pixels: int) -> Image.Image:
     try:
         img = Image.open(source)
-        img.size  # header only; pixels are decoded lazily by convert()
+        _ = img.size  # reads the header only; pixels are decoded lazily by convert()
         return img
     except Image.DecompressionBombError as exc:
         # Pillow's own guard (above ~179 MP) fires at open, before our header check: same words as that check

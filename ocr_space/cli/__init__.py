@@ -12,7 +12,7 @@ import argparse
 import importlib
 import json
 import sys
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from ocr_space.errors import OcrSpaceError
 

@@ -97,8 +97,7 @@ def run_build(args: argparse.Namespace) -> int:
 
 def run_synth(args: argparse.Namespace) -> int:
     from ocr_space.cli import print_json
-    from ocr_space.data.synth import (Degradations, compose_lines, read_lines, synth_dataset,
-                                      write_synth_images)
+    from ocr_space.data.synth import Degradations, compose_lines, read_lines, synth_dataset, write_synth_images
     from ocr_space.errors import ConfigError
 
     try:

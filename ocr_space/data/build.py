@@ -20,9 +20,9 @@ import shutil
 import tempfile
 import time
 import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -165,7 +165,7 @@ def build_dataset(input: str | Path | Source, out: str | Path, *, prefix: str = 
                         written[name] = write_split(staged.select(indices), building, name, prefix)
                 texts = _column(staged, "text")
                 stats = compute_stats({name: [texts[i] for i in assignment.get(name, [])] for name in SPLITS},
-                                      list(zip(_column(staged, "width"), _column(staged, "height"))), rejected)
+                                      list(zip(_column(staged, "width"), _column(staged, "height"), strict=True)), rejected)
                 del staged  # release the memory-mapped staging file before its folder goes
                 (building / "stats.json").write_text(json.dumps(stats.as_dict(), ensure_ascii=False, indent=1),
                                                      encoding="utf-8")
@@ -231,7 +231,7 @@ def _assign_splits(given: list[str | None], mode, seed: int) -> tuple[dict[str, 
     complete = n > 0 and all(name in SPLITS for name in canonical)
     if mode == "keep" or (mode == "auto" and complete and len(set(canonical)) > 1):
         if not complete:
-            unknown = sorted({str(g) for g, c in zip(given, canonical) if c is None})
+            unknown = sorted({str(g) for g, c in zip(given, canonical, strict=True) if c is None})
             raise DatasetError(f"Cannot keep the source's splits: {sum(c is None for c in canonical)} sample(s) "
                                f"have none or an unknown one ({', '.join(unknown[:5])}). Split by ratios instead.")
         kept = {name: [i for i, c in enumerate(canonical) if c == name] for name in SPLITS}

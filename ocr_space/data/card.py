@@ -9,8 +9,8 @@ to be pushed to the Hub as is.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 import yaml
 

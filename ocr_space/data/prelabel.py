@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import csv
 import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING
 
 from ocr_space.errors import ConfigError, ImageError
 from ocr_space.images import load_image
@@ -56,7 +57,7 @@ def prelabel(loaded: LoadedModel, images: Sequence[str | Path], *, prompt: str =
         batch = readable[start:start + batch_size]
         results = recognize_batch(loaded, [draft.image for draft in batch], prompt=prompt,
                                   max_new_tokens=max_new_tokens, mode=mode, batch_size=batch_size)
-        for draft, result in zip(batch, results):
+        for draft, result in zip(batch, results, strict=True):
             draft.text = result.text.strip()
     if progress:
         progress(len(readable), len(readable), "Pre-labelling")

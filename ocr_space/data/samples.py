@@ -10,9 +10,9 @@ ever dropped without a line in the report.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator, Union
 
 import numpy as np
 from PIL import Image
@@ -33,7 +33,7 @@ REJECTION_REASONS: dict[str, str] = {
     "unrenderable": "no chosen font can draw every character of this line",
 }
 
-CandidateImage = Union[Path, bytes, Image.Image, np.ndarray, None]
+CandidateImage = Path | bytes | Image.Image | np.ndarray | None
 
 
 @dataclass

@@ -31,10 +31,11 @@ import shutil
 import stat
 import tempfile
 import zipfile
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path, PurePosixPath
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
 from PIL import Image
 
@@ -42,8 +43,8 @@ from ocr_space.data.samples import Candidate, Source
 from ocr_space.data.splits import DatasetError
 from ocr_space.data.validate import read_text_file
 from ocr_space.errors import ConfigError
-from ocr_space.hub_reads import hub_read_token
 from ocr_space.hub_ids import is_hub_id
+from ocr_space.hub_reads import hub_read_token
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".gif"}
 TABLE_SUFFIXES = {".csv", ".tsv", ".jsonl", ".json"}
@@ -288,7 +289,7 @@ def _parse_table(path: Path, text: str, columns: ColumnMapping) -> tuple[list[tu
             header: list = [0, 1]
         else:
             header, records = first, records[1:]
-        rows = [(number, dict(zip(header, record)), None if len(record) >= 2 else
+        rows = [(number, dict(zip(header, record, strict=False)), None if len(record) >= 2 else
                  f"expected at least 2 fields, got {len(record)}") for number, record in records]
         return rows, header
     if suffix == ".json":
@@ -628,7 +629,7 @@ def rows_source(rows: Iterable[tuple[Any, str | None]], refs: Sequence[str] | No
         raise ConfigError(f"{len(refs)} row names for {len(rows)} rows.")
 
     def candidates() -> Iterator[Candidate]:
-        for number, ((image, text), ref) in enumerate(zip(rows, refs), start=1):
+        for number, ((image, text), ref) in enumerate(zip(rows, refs, strict=True), start=1):
             if isinstance(image, (str, Path)) and str(image):
                 yield Candidate(ref or Path(image).name, Path(image), text)
             elif image is None or (isinstance(image, str) and not image):

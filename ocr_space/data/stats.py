@@ -8,8 +8,8 @@ test (or validation) split that training never shows the model.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -99,4 +99,4 @@ def _histogram(lengths: np.ndarray) -> list[dict]:
     edges = list(LENGTH_EDGES) + [np.inf]
     counts = np.histogram(lengths, bins=edges)[0] if len(lengths) else np.zeros(len(edges) - 1, dtype=int)
     return [{"range": f"{lo}–{hi - 1}" if np.isfinite(hi) else f"{lo}+", "count": int(count)}
-            for lo, hi, count in zip(edges[:-1], edges[1:], counts)]
+            for lo, hi, count in zip(edges[:-1], edges[1:], counts, strict=True)]

@@ -8,8 +8,14 @@ the public function ``ocr_space.evaluate`` does not shadow it.
 
 from ocr_space.evaluation.bootstrap import CerDifference, paired_bootstrap
 from ocr_space.evaluation.compare import compare, evaluate
-from ocr_space.evaluation.engines import (Engine, LoadedModelEngine, ModelEngine, RapidOcrEngine, TesseractEngine,
-                                        engine_from_spec)
+from ocr_space.evaluation.engines import (
+                                        Engine,
+                                        LoadedModelEngine,
+                                        ModelEngine,
+                                        RapidOcrEngine,
+                                        TesseractEngine,
+                                        engine_from_spec,
+)
 from ocr_space.evaluation.metrics import MetricSummary, cer, score_texts, summarize
 from ocr_space.evaluation.normalize import DEFAULT_NORMALIZATION, Normalization, normalize
 from ocr_space.evaluation.results import EvaluationReport

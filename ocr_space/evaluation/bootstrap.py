@@ -8,8 +8,8 @@ interval lies below zero. Seeded, so a report can be reproduced.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Sequence
 
 import numpy as np
 

@@ -10,8 +10,9 @@ writes it.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from ocr_space.distributed import is_main_process, topology
 from ocr_space.errors import OcrSpaceError

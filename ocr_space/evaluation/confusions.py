@@ -9,8 +9,8 @@ across engines shows which ones tuning fixed.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Sequence
 
 from ocr_space.evaluation.alignment import substitutions
 
@@ -34,7 +34,7 @@ def count_substitutions(references: Sequence[str], hypotheses: Sequence[str]) ->
     Counter({('一', '二'): 2})
     """
     counter: Counter = Counter()
-    for reference, hypothesis in zip(references, hypotheses):
+    for reference, hypothesis in zip(references, hypotheses, strict=True):
         counter.update(substitutions(reference, hypothesis))
     return counter
 

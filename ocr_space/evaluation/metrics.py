@@ -22,8 +22,8 @@ Scores are computed on normalised texts (see :mod:`ocr_space.evaluation.normaliz
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
-from typing import Iterable, Sequence
 
 from ocr_space.errors import ConfigError
 from ocr_space.evaluation.alignment import edit_counts
@@ -96,7 +96,7 @@ def score_texts(references: Sequence[str], hypotheses: Sequence[str],
     if len(references) != len(hypotheses):
         raise ConfigError(f"{len(references)} references but {len(hypotheses)} hypotheses; they must pair up.")
     return [score_pair(normalize(ref, normalization), normalize(hyp, normalization))
-            for ref, hyp in zip(references, hypotheses)]
+            for ref, hyp in zip(references, hypotheses, strict=True)]
 
 
 def summarize(scores: Sequence[SampleScore], normalization: Normalization = DEFAULT_NORMALIZATION) -> MetricSummary:

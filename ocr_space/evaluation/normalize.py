@@ -67,7 +67,7 @@ class Normalization:
             raise ConfigError(f"whitespace must be one of {', '.join(WHITESPACE_MODES)}; got {self.whitespace!r}.")
 
     @classmethod
-    def off(cls) -> "Normalization":
+    def off(cls) -> Normalization:
         """Compare texts exactly as given."""
         return cls(nfkc=False, fold_width=False, fold_punctuation=False, whitespace="keep")
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from markupsafe import Markup, escape
 
@@ -66,7 +66,7 @@ def histogram_svg(counts: Sequence[int], title: str, width: int = 420, height: i
     peak = max(max(counts), 1)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
              f'aria-label="{escape(title)}"><title>{escape(title)}</title>']
-    for index, (count, label) in enumerate(zip(counts, HISTOGRAM_LABELS)):
+    for index, (count, label) in enumerate(zip(counts, HISTOGRAM_LABELS, strict=True)):
         bar = (height - top - bottom) * count / peak
         x = left + index * bar_width
         y = height - bottom - bar

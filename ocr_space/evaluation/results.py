@@ -6,10 +6,10 @@ the :class:`EvaluationReport` built here, so they always agree.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Sequence
 
 from ocr_space.evaluation.bootstrap import DEFAULT_RESAMPLES, CerDifference, paired_bootstrap
 from ocr_space.evaluation.confusions import Confusion, confusion_table, count_substitutions, top_confusions
@@ -124,7 +124,7 @@ def build_report(samples: EvalSamples, runs: Sequence[EngineRun], normalization:
         normalized_references=normalized_references, engines=engines, comparisons=comparisons,
         confusion_rows=confusion_table(counters, confusion_limit) if counters else [],
         settings={"bootstrap_resamples": resamples, "bootstrap_seed": seed, **(settings or {})},
-        created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        created=datetime.now(UTC).isoformat(timespec="seconds"),
     )
 
 
@@ -134,7 +134,7 @@ def _score_run(run: EngineRun, normalized_references: list[str], normalization: 
         return EngineResult(run.name, run.description, unavailable=run.unavailable)
     hypotheses = [r.text for r in run.readings]
     normalized = [normalize(text, normalization) for text in hypotheses]
-    scores = [score_pair(ref, hyp) for ref, hyp in zip(normalized_references, normalized)]
+    scores = [score_pair(ref, hyp) for ref, hyp in zip(normalized_references, normalized, strict=True)]
     counter = count_substitutions(normalized_references, normalized)
     return EngineResult(
         name=run.name, description=run.description, summary=summarize(scores, normalization),

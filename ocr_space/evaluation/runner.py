@@ -16,8 +16,9 @@ from __future__ import annotations
 import gc
 import logging
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from ocr_space.errors import OcrSpaceError
 from ocr_space.evaluation.engines import Engine, Reading
@@ -50,7 +51,7 @@ class EvalSamples:
         return self._fetch(start, stop)
 
     @classmethod
-    def from_split(cls, folder: str, split: str = "test", limit: int | None = None) -> "EvalSamples":
+    def from_split(cls, folder: str, split: str = "test", limit: int | None = None) -> EvalSamples:
         """The first ``limit`` lines (all when None) of a dataset folder's split."""
         from ocr_space.data.splits import load_split
 
@@ -66,7 +67,7 @@ class EvalSamples:
         return cls(dataset["text"], lambda start, stop: dataset[start:stop]["image"], source)
 
     @classmethod
-    def from_lists(cls, images: Sequence[Any], texts: Sequence[str], name: str = "in-memory") -> "EvalSamples":
+    def from_lists(cls, images: Sequence[Any], texts: Sequence[str], name: str = "in-memory") -> EvalSamples:
         """Lines already in memory (paths, bytes or PIL images), e.g. a validation set during training."""
         if len(images) != len(texts):
             raise EvaluationError(f"{len(images)} images but {len(texts)} texts; they must pair up.")
@@ -121,11 +122,11 @@ def run_engines(samples: EvalSamples, engines: Sequence[Engine],
     place = topology()
     reasons = [engine.unavailable_reason() for engine in engines]
     shares = [batch_aligned_share(len(samples), max(engine.batch_size, 1)) for engine in engines]
-    total = sum(len(share) for share, reason in zip(shares, reasons) if reason is None)
+    total = sum(len(share) for share, reason in zip(shares, reasons, strict=True) if reason is None)
     if place.distributed and progress is not None:
         progress = _main_share_progress(progress, place.world_size) if place.is_main else None
     done, runs = 0, []
-    for engine, reason, share in zip(engines, reasons, shares):
+    for engine, reason, share in zip(engines, reasons, shares, strict=True):
         if place.distributed:
             runs.append(_run_engine_share(samples, engine, reason, progress, done, total, share))
         else:

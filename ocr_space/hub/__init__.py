@@ -8,8 +8,16 @@ fetches an adapter repo like any Hub model (and explains a base-model mismatch).
 """
 
 from ocr_space.hub.auth import resolve_token
-from ocr_space.hub.errors import (HubAuthError, HubError, HubNetworkError, HubNotFoundError, HubPermissionError,
-                                  HubQuotaError, PushSourceError, scrub)
+from ocr_space.hub.errors import (
+                                  HubAuthError,
+                                  HubError,
+                                  HubNetworkError,
+                                  HubNotFoundError,
+                                  HubPermissionError,
+                                  HubQuotaError,
+                                  PushSourceError,
+                                  scrub,
+)
 from ocr_space.hub.push import PushResult, push_adapter, push_dataset, push_merged
 
 __all__ = [

@@ -13,13 +13,12 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from functools import partial
 from pathlib import Path
-from typing import Callable, Iterator
 
-from ocr_space.hub.artifacts import (METRICS, TRAINING_CONFIG, find_adapter, find_dataset, find_merged,
-                                     folder_files)
+from ocr_space.hub.artifacts import METRICS, TRAINING_CONFIG, find_adapter, find_dataset, find_merged, folder_files
 from ocr_space.hub.auth import Account, account_for, require_token
 from ocr_space.hub.cards import adapter_card, dataset_card, merged_card
 from ocr_space.hub.errors import HubAuthError, HubError, HubPermissionError, PushSourceError, explain

@@ -15,7 +15,8 @@ import contextlib
 import gc
 import threading
 from collections import Counter, OrderedDict
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from ocr_space.hub_ids import is_hub_id
 from ocr_space.hub_reads import reader_identity

@@ -12,9 +12,10 @@ registry, so both can import it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from ocr_space.errors import ModelLoadError
 

@@ -82,5 +82,5 @@ def adapter_input_casts_skipped(model):
     try:
         yield len(layers)
     finally:
-        for layer, enabled in zip(layers, before):
+        for layer, enabled in zip(layers, before, strict=True):
             layer.cast_input_dtype_enabled = enabled

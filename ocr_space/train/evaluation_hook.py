@@ -6,7 +6,7 @@ tab and the reports), so "before/after" here and in a comparison agree.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 
 def measure_cer(loaded, images: Sequence, references: Sequence[str], mode: str | None = None,

@@ -12,9 +12,10 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from ocr_space.errors import ConfigError
 from ocr_space.models.adapter_mode import write_adapter_mode
@@ -100,9 +101,8 @@ def _fit_to_memory(context: RunContext, plan: TrainPlan, loaded: LoadedModel, tr
     """The plan with the first settings on the memory ladder whose heaviest batch fits (ocr_space.train.memory_fit)."""
     import torch
 
-    from ocr_space.train.memory_fit import cuda_probe, fit_to_memory, heaviest_rows, ladder, optimizer_state_bytes
-
     from ocr_space.train.data_parallel import agree_on_fit
+    from ocr_space.train.memory_fit import cuda_probe, fit_to_memory, heaviest_rows, ladder, optimizer_state_bytes
 
     config, run = context.config, context.run
     run.update_status(state="probing", message="trying the heaviest batch to fit this GPU's memory")
@@ -293,7 +293,6 @@ def _build_trainer(context: RunContext, plan: TrainPlan, loaded: LoadedModel, tr
 
     from ocr_space.train.callbacks import CancelCallback, DecoderOnlyCheckpointing, EventLogCallback
     from ocr_space.train.checkpoints import AdapterCheckpointTrainer
-
     from ocr_space.train.data_parallel import trainer_arguments
 
     config, run, memory = context.config, context.run, plan.memory

@@ -21,8 +21,8 @@ out-of-memory message before any step.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from ocr_space.out_of_memory import is_out_of_memory
 

@@ -117,7 +117,7 @@ class TrainConfig:
         "help": "regional torch.compile of the repeated layers (PEFT backend only): on, off; auto = off until a "
                 "GPU run shows it pays (bench/RESULTS.md, 2026-12-02: warm-up over 200 s on the H200)"})
 
-    def validate(self) -> "TrainConfig":
+    def validate(self) -> TrainConfig:
         """Check every field; raise :class:`ConfigError` naming the first bad one. Returns self."""
         _require(bool(str(self.model).strip()), "model", "give a Hub repo id or a local model folder")
         _require(bool(str(self.data).strip()), "data", "give a dataset folder or a Hub dataset id")
@@ -160,13 +160,13 @@ class TrainConfig:
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
-    def replace(self, **changes) -> "TrainConfig":
+    def replace(self, **changes) -> TrainConfig:
         """A copy with ``changes``; unknown names are a :class:`ConfigError`."""
         _reject_unknown(changes)
         return dataclasses.replace(self, **changes)
 
     @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> "TrainConfig":
+    def from_dict(cls, values: dict[str, Any]) -> TrainConfig:
         """Build from a mapping (a YAML file, the UI); unknown keys are an error, not silently dropped."""
         if not isinstance(values, dict):
             raise ConfigError("a training config must be a mapping of field: value.")
@@ -174,7 +174,7 @@ class TrainConfig:
         return cls(**values)
 
     @classmethod
-    def from_yaml(cls, path: str | Path) -> "TrainConfig":
+    def from_yaml(cls, path: str | Path) -> TrainConfig:
         return cls.from_dict(read_yaml_settings(path))
 
     def to_yaml(self, path: str | Path) -> Path:

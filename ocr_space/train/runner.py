@@ -15,16 +15,17 @@ import logging
 import re
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from ocr_space.config import runs_root
 from ocr_space.distributed import is_main_process, on_main_then_share
 from ocr_space.errors import ConfigError, OcrSpaceError
 from ocr_space.gpu import GPU
-from ocr_space.train.job import TrainResult, run_training
 from ocr_space.models.cache import release_gpu_memory
 from ocr_space.out_of_memory import is_out_of_memory
+from ocr_space.train.job import TrainResult, run_training
 from ocr_space.train.oom import TrainingOutOfMemory, oom_message
 from ocr_space.train.recipe import TrainConfig
 from ocr_space.train.run_dir import ACTIVE_STATES, RunDir, process_identity, run_dir_for_this_process

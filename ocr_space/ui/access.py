@@ -18,8 +18,9 @@ a method that raises :class:`AccessDenied` with the message the UI shows.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 from ocr_space.config import LIMITS, public_mode, space_owner, trainers
 from ocr_space.errors import OcrSpaceError

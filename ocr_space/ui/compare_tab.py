@@ -8,13 +8,13 @@ from pathlib import Path
 import gradio as gr
 import pandas as pd
 
+from ocr_space.config import LIMITS
 from ocr_space.evaluation.compare import compare
 from ocr_space.evaluation.engines import classic_engine_status
 from ocr_space.evaluation.normalize import WHITESPACE_MODES, Normalization
 from ocr_space.evaluation.report import samples_table_html
 from ocr_space.evaluation.results import EvaluationReport
 from ocr_space.models.cache import MODELS
-from ocr_space.config import LIMITS
 from ocr_space.ui.access import AccessDenied, using_gpu, visitor
 from ocr_space.ui.downloads import downloadable
 from ocr_space.ui.errors import shows_errors

@@ -85,8 +85,8 @@ def images_to_table(files):
     paths = [Path(f) for f in (files or [])]
     names = _unique_names(paths)
     table = pd.DataFrame({"image": names, "text": [""] * len(names)}, columns=LABEL_COLUMNS)
-    gallery = [(str(path), name) for path, name in zip(paths, names)]
-    return table, dict(zip(names, map(str, paths))), gallery
+    gallery = [(str(path), name) for path, name in zip(paths, names, strict=True)]
+    return table, dict(zip(names, map(str, paths), strict=True)), gallery
 
 
 @shows_errors
@@ -110,7 +110,7 @@ def prelabel_table(progress=gr.Progress(), request: gr.Request = None, profile: 
         drafts = prelabel(loaded, [images[table.at[i, "image"]] for i in todo],
                           max_new_tokens=int(values["max_new_tokens"]),
                           progress=lambda done, total, desc: progress((done, total), desc=desc))
-    for i, draft in zip(todo, drafts):
+    for i, draft in zip(todo, drafts, strict=True):
         table.at[i, "text"] = draft.text
     return table
 
@@ -185,7 +185,7 @@ def _output_folder(person: Visitor, name: str) -> Path:
 
 def _gather(paths: list[Path], folder: Path) -> Path:
     """Copy several uploads (each in its own temp folder) side by side, so a manifest finds its images."""
-    for path, name in zip(paths, _unique_names(paths)):
+    for path, name in zip(paths, _unique_names(paths), strict=True):
         shutil.copyfile(path, folder / name)
     return folder
 

@@ -46,8 +46,14 @@ from pathlib import Path
 
 from ocr_space.errors import ModelLoadError
 from ocr_space.models.deepseek_decoder import LORA_EXPERT_PARAMETERS
-from ocr_space.models.deepseek_ocr_v1.config import (OFFICIAL_PATCH_SIZE, TINY_PATCH, full_config,
-                                                     is_v1_native_config, scaled_px, tiny_config)
+from ocr_space.models.deepseek_ocr_v1.config import (
+    OFFICIAL_PATCH_SIZE,
+    TINY_PATCH,
+    full_config,
+    is_v1_native_config,
+    scaled_px,
+    tiny_config,
+)
 from ocr_space.models.deepseek_ocr_v1.convert import cached_native_folder, is_official_v1_config
 from ocr_space.models.family import FREE_OCR_PROMPT, ModelFamily, ResolutionMode
 

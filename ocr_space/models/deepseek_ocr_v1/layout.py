@@ -223,7 +223,7 @@ def _operations() -> dict[str, Callable]:
 
     def fuse_gate_up(*tensors):
         half = len(tensors) // 2
-        return [torch.stack([torch.cat([gate, up], dim=0) for gate, up in zip(tensors[:half], tensors[half:])])]
+        return [torch.stack([torch.cat([gate, up], dim=0) for gate, up in zip(tensors[:half], tensors[half:], strict=True)])]
 
     def split_gate_up(fused):
         rows = fused.shape[1] // 2
@@ -256,7 +256,7 @@ def apply_plan(plan: Plan, get: Callable[[str], object], dtype=None):
             outputs = [torch.zeros(step.shape, dtype=dtype or torch.float32)]
         else:
             outputs = operations[step.op](*(get(source) for source in step.sources))
-        yield from zip(step.targets, outputs)
+        yield from zip(step.targets, outputs, strict=True)
 
 
 def v1_to_native_state_dict(tensors: Mapping[str, object], num_experts: int) -> dict:
