@@ -32,7 +32,8 @@ def open_training_data(data: str, max_train_samples: int = 0) -> TrainingData:
     else:
         train, test = _from_hub(reference)
     if train.num_rows == 0:
-        raise DatasetError(f"The train split of {reference} is empty.")
+        raise DatasetError(f"The train split of {reference} is empty: there is nothing to train on. Build the "
+                           "dataset with a train share (e.g. --split 0.8,0.1,0.1) or choose another dataset.")
     if max_train_samples and train.num_rows > max_train_samples:
         train = train.select(range(max_train_samples))
     return TrainingData(train=train, test=test)
@@ -41,8 +42,9 @@ def open_training_data(data: str, max_train_samples: int = 0) -> TrainingData:
 def _from_folder(folder: Path):
     files = split_files(folder)
     if "train" not in files:
-        raise DatasetError(f"{folder} has no train split (it has: {', '.join(files)}); training needs "
-                           "{prefix}_train.parquet.")
+        raise DatasetError(f"{folder} has no training rows (it has only: {', '.join(files)}), so there is nothing "
+                           "to train on. An evaluation-only set (built with --split 0,0,1) is for Compare and eval; "
+                           "train on a dataset with a train split ({prefix}_train.parquet).")
     return load_split(folder, "train"), load_split(folder, "test") if "test" in files else None
 
 

@@ -42,6 +42,8 @@ class TrainResult:
     metrics: dict | None
     backend: str
     message: str
+    #: push-on-finish's outcome (``push_on_finish.push_finished_run``), None when no push was asked for
+    push: dict | None = None
 
     def as_dict(self) -> dict[str, Any]:
         payload = asdict(self)
@@ -81,6 +83,8 @@ def run_training(config: TrainConfig, run: RunDir, cancel: threading.Event, resu
     loaded, plan = _load_for_training(context, plan)
     run.update_status(backend=plan.backend, backend_note=plan.backend_note, plan=plan.as_dict())
     log.info("training path: %s (%s)", plan.backend, plan.backend_note)
+    if plan.warmup_note(config):
+        log.info(plan.warmup_note(config))
 
     try:
         if plan.probe_memory:
@@ -258,6 +262,7 @@ def _with_lora(model, config: TrainConfig, plan: TrainPlan):
 def _build_trainer(context: RunContext, plan: TrainPlan, loaded: LoadedModel, train_rows):
     from transformers import PrinterCallback, TrainingArguments
 
+    from ocr_space.train import tracking
     from ocr_space.train.callbacks import CancelCallback, DecoderOnlyCheckpointing, EventLogCallback
     from ocr_space.train.checkpoints import AdapterCheckpointTrainer
 
@@ -269,7 +274,7 @@ def _build_trainer(context: RunContext, plan: TrainPlan, loaded: LoadedModel, tr
         per_device_train_batch_size=memory.batch_size,
         gradient_accumulation_steps=memory.grad_accum,
         learning_rate=config.learning_rate,
-        warmup_steps=config.warmup_steps,
+        warmup_steps=plan.warmup_steps,
         lr_scheduler_type=config.lr_scheduler,
         weight_decay=config.weight_decay,
         optim=plan.optim,
@@ -284,7 +289,7 @@ def _build_trainer(context: RunContext, plan: TrainPlan, loaded: LoadedModel, tr
         save_strategy="steps",
         save_steps=config.save_steps,
         save_total_limit=config.save_total_limit,
-        report_to=[],
+        **tracking.trainer_arguments(plan.report_to, run),
         remove_unused_columns=False,
         label_names=["labels"],
         disable_tqdm=True,
@@ -301,7 +306,8 @@ def _build_trainer(context: RunContext, plan: TrainPlan, loaded: LoadedModel, tr
         data_collator=_training_collator(config, loaded, plan.mode),
         processing_class=loaded.processor,
         callbacks=[EventLogCallback(run, plan.samples_per_step, context.on_event), cancel_callback]
-        + ([DecoderOnlyCheckpointing()] if memory.gradient_checkpointing == "decoder" else []),
+        + ([DecoderOnlyCheckpointing()] if memory.gradient_checkpointing == "decoder" else [])
+        + tracking.callbacks(plan.report_to, run),
     )
     trainer.remove_callback(PrinterCallback)  # it prints raw log dicts to stdout, where the CLI keeps its JSON
     return trainer, cancel_callback

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from ocr_space.errors import ConfigError
 from ocr_space.train.memory_fit import FitResult, MemoryPlan
 from ocr_space.train.recipe import CHECKPOINTING_BELOW_GIB, TrainConfig
+from ocr_space.train.tracking import check_tracker
 
 if TYPE_CHECKING:
     from ocr_space.models.registry import ModelFamily
@@ -71,8 +72,19 @@ class TrainPlan:
     probe_memory: bool
     #: this process's share of the GPU's memory (bytes); None off CUDA
     gpu_budget_bytes: float | None
+    #: the experiment tracker ("none", "tensorboard", "trackio"), checked to import here
+    report_to: str = "none"
+    #: the warm-up the Trainer gets: the config's, clamped to the run's steps (``train --steps 3`` runs)
+    warmup_steps: int = 0
     #: the memory probe's attempts, once it ran
     memory_probe: tuple[dict, ...] | None = None
+
+    def warmup_note(self, config: TrainConfig) -> str | None:
+        """A line for the log when the warm-up was clamped, else None."""
+        if self.warmup_steps == config.warmup_steps:
+            return None
+        return (f"warm-up clamped to {self.warmup_steps} steps: warmup_steps ({config.warmup_steps}) was more than "
+                f"the run's {config.steps} steps")
 
     @property
     def samples_per_step(self) -> int:
@@ -102,7 +114,7 @@ class TrainPlan:
             "batch_size": memory.batch_size if memory else None,
             "grad_accum": memory.grad_accum if memory else None,
             "gradient_checkpointing": memory.gradient_checkpointing if memory else None,
-            "probe_memory": self.probe_memory,
+            "probe_memory": self.probe_memory, "warmup_steps": self.warmup_steps, "report_to": self.report_to,
             "memory_probe": list(self.memory_probe) if self.memory_probe is not None else None,
             "gpu_budget_gib": round(self.gpu_budget_bytes / 2**30, 2) if self.gpu_budget_bytes else None,
         }
@@ -127,7 +139,8 @@ def resolve_plan(config: TrainConfig) -> TrainPlan:
     budget = gpu_budget_bytes(device)
     memory, probe = _memory_decision(config, device, backend, budget)
     return TrainPlan(device=device, precision=precision, optim=optim, family=family, mode=mode, backend=backend,
-                     backend_note=note, memory=memory, probe_memory=probe, gpu_budget_bytes=budget)
+                     backend_note=note, memory=memory, probe_memory=probe, gpu_budget_bytes=budget,
+                     warmup_steps=min(config.warmup_steps, config.steps), report_to=check_tracker(config.report_to))
 
 
 def resolve_precision(config: TrainConfig, device: str) -> Precision:

@@ -5,7 +5,8 @@ second browser or another process re-attaches by reading the files:
 
     run_dir/
       config.yaml        the TrainConfig the run uses (resume reads it back)
-      status.json        state, step, message, which path ran (unsloth or peft), pid, the run's plan (TrainPlan)
+      status.json        state, step, message, which path ran (unsloth or peft), pid, the run's plan (TrainPlan),
+                         push (push-on-finish: repo_id and url, or error)
       events.jsonl       one JSON object per optimizer step: loss, lr, grad_norm, speed, ETA, GPU memory
       train.log          human-readable log (the UI's log tail)
       metrics.json       {"cer_before", "cer_after", "eval_samples", "split"}
@@ -26,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 #: states a run passes through; the last three are final
-ACTIVE_STATES = ("queued", "loading", "probing", "evaluating", "training", "saving")
+ACTIVE_STATES = ("queued", "loading", "probing", "evaluating", "training", "saving", "pushing")
 FINAL_STATES = ("done", "cancelled", "failed")
 
 # status.json is read-modified-written by the job thread and by cancel() from a UI thread
@@ -165,6 +166,16 @@ def list_runs(root: str | Path) -> list[RunDir]:
         return []
     runs = [RunDir(folder) for folder in root.iterdir() if (folder / "status.json").is_file()]
     return sorted(runs, key=lambda run: run.status_file.stat().st_mtime, reverse=True)
+
+
+def interrupted_runs(root: str | Path) -> list[RunDir]:
+    """Runs under ``root`` that were working when their process died (a crash, a Space restart), newest first.
+
+    Their status still says an active state, but the process that wrote it is
+    gone (``read_status()["stale"]``); resume continues them from their latest
+    checkpoint (or from the start when none was written).
+    """
+    return [run for run in list_runs(root) if run.read_status().get("stale")]
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
