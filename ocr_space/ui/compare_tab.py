@@ -16,7 +16,7 @@ from ocr_space.models.cache import MODELS
 from ocr_space.ui.errors import shows_errors
 from ocr_space.ui.form import Form, field_values
 from ocr_space.ui.model_field import default_model, follow_model, mode_choices
-from ocr_space.ui.strings import t
+from ocr_space.ui.strings import t, text
 
 ENGINE_CHOICES = ["base", "tuned", "merged", "tesseract", "rapidocr"]
 #: the mode dropdown's "no choice": the family's default mode
@@ -91,7 +91,8 @@ def run_compare(progress=gr.Progress(), **values):
     confusions = pd.DataFrame(report.confusion_rows)
     files = [str(path) for path in report.files.values()]
     # keep the engines' order, baseline first
-    chart_plot = gr.BarPlot(value=chart, sort=list(chart[t("compare.column.engine")]))
+    engine, cer = t("compare.column.engine"), t("compare.column.cer")  # the request's language, like the frame's
+    chart_plot = gr.BarPlot(value=chart, x=engine, y=cer, sort=list(chart[engine]))
     return verdict, summary_frame(report), chart_plot, str(samples_table_html(report)), confusions, files
 
 
@@ -134,7 +135,8 @@ def build() -> None:
                 run = gr.Button(t("compare.run"), variant="primary")
         verdict = gr.Markdown(label=t("compare.verdict"))
         summary = gr.Dataframe(label=t("compare.summary"), interactive=False)
-        chart = gr.BarPlot(label=t("compare.chart"), x=t("compare.column.engine"), y=t("compare.column.cer"))
+        # the axes are data columns, named per request by run_compare (the frame's headers are in its language)
+        chart = gr.BarPlot(label=t("compare.chart"), x=text("compare.column.engine"), y=text("compare.column.cer"))
         samples = gr.HTML(label=t("compare.samples"))
         confusions = gr.Dataframe(label=t("compare.confusions"), interactive=False)
         files = gr.File(label=t("compare.files"), file_count="multiple", interactive=False)

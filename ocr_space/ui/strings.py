@@ -1,4 +1,31 @@
-"""Every user-visible string of the UI, in one table (LLaMA-Factory's locales idea, English for now)."""
+"""Every user-visible string of the UI, in one table per language (LLaMA-Factory's locales idea).
+
+English is :data:`STRINGS`; Simplified Chinese is ``strings_zh.STRINGS_ZH_CN``,
+key for key. :func:`t` is the one way the UI gets a string, and it answers in
+the visitor's language in both places text comes from:
+
+- **Built once** (labels, buttons, tab names, intros, built inside
+  :func:`static_text`): Gradio's own i18n (``gr.I18n``, :data:`I18N`) translates
+  them in the browser, from the browser's language. ``t`` returns a key the
+  frontend looks up; a string with values (``t("dataset.name", root=...)``) is
+  formatted in every language at build time and registered under its own key.
+- **Made by a handler** (status lines, ``gr.Info``, ``gr.Error`` messages):
+  ``t`` reads the request's ``Accept-Language`` (Gradio keeps the request of the
+  running event in a context variable) and formats the string in that language.
+
+Outside both (tests calling handlers, the CLI) it is English.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import re
+from collections.abc import Iterator
+from contextvars import ContextVar
+
+from ocr_space.ui.strings_zh import STRINGS_ZH_CN
 
 STRINGS = {
     "title": "# ocr-space\nTurn a general DeepSeek-OCR model into an expert on your documents.",
@@ -96,7 +123,8 @@ STRINGS = {
     "dataset.settings": "Output and split",
     "dataset.name": "Dataset name (folder under {root})",
     "dataset.prefix": "File prefix ({prefix}_train.parquet …)",
-    "dataset.split": "Split: train,validation,test ratios, 'keep' (the source's own) or 'auto'",
+    "dataset.split": "Split: train,validation,test ratios (0,0,1 = an evaluation-only test set), 'keep' (the "
+                     "source's own) or 'auto'",
     "dataset.seed": "Seed",
     "dataset.max_mp": "Largest image (megapixels)",
     "dataset.min_side": "Smallest side (px)",
@@ -217,6 +245,132 @@ STRINGS = {
                         "in the server log.",
 }
 
+#: language code -> table; the browser's language picks one (``zh``, ``zh-TW`` ... fall back to zh-CN, the rest to en)
+TABLES = {"en": STRINGS, "zh-CN": STRINGS_ZH_CN}
+DEFAULT_LANGUAGE = "en"
 
-def t(key: str, **values) -> str:
-    return STRINGS[key].format(**values) if values else STRINGS[key]
+_building: ContextVar[bool] = ContextVar("ocr_space_ui_building", default=False)
+_forced_language: ContextVar[str | None] = ContextVar("ocr_space_ui_language", default=None)
+
+
+def language_of(accept_language: str | None) -> str:
+    """The table for an ``Accept-Language`` header: the first listed language we have, by preference.
+
+    >>> language_of("zh-CN,zh;q=0.9,en;q=0.8"), language_of("en-US,en;q=0.9"), language_of("zh-TW"), language_of("")
+    ('zh-CN', 'en', 'zh-CN', 'en')
+    """
+    ranked = []
+    for position, part in enumerate((accept_language or "").split(",")):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        if tag:
+            ranked.append((-quality, position, tag.strip().lower()))
+    for _, _, tag in sorted(ranked):
+        if tag.startswith("zh"):
+            return "zh-CN"
+        if tag.startswith("en"):
+            return "en"
+    return DEFAULT_LANGUAGE
+
+
+def current_language() -> str:
+    """The language of the event being handled (its request's Accept-Language), else English."""
+    forced = _forced_language.get()
+    if forced:
+        return forced
+    try:
+        from gradio.context import LocalContext
+    except ImportError:  # pragma: no cover - gradio is a dependency of the UI; be safe anyway
+        return DEFAULT_LANGUAGE
+    request = LocalContext.request.get(None)
+    headers = getattr(request, "headers", None)
+    return language_of(headers.get("accept-language") if headers is not None else None)
+
+
+@contextlib.contextmanager
+def in_language(language: str) -> Iterator[None]:
+    """Answer in ``language`` inside the block (a test, a background message); a request's language otherwise."""
+    token = _forced_language.set(language)
+    try:
+        yield
+    finally:
+        _forced_language.reset(token)
+
+
+def text(key: str, language: str | None = None, **values) -> str:
+    """``key`` in ``language`` (default: the current request's), formatted; English where the table lacks it."""
+    table = TABLES.get(language or current_language(), STRINGS)
+    template = table.get(key, STRINGS[key])
+    return template.format(**values) if values else template
+
+
+def t(key: str, **values):
+    """The string for ``key`` in the visitor's language (see the module doc): a browser-translated key while
+    the UI is being built (:func:`static_text`), else text in the request's language."""
+    if not _building.get():
+        return text(key, **values)
+    STRINGS[key]  # an unknown key fails here, at build time, not in the browser  # noqa: B018
+    if not values:
+        return I18N(key)
+    return _registered(key, {language: text(key, language, **values) for language in TABLES})
+
+
+def t_or(key: str, english: str):
+    """Like :func:`t` for text whose English lives elsewhere (a settings field's help): ``key`` translates it
+    where a table has it, else every language shows ``english``."""
+    texts = {language: table.get(key, english) if language != DEFAULT_LANGUAGE else english
+             for language, table in TABLES.items()}
+    if _building.get():
+        return _registered(key, texts)
+    return texts.get(current_language(), english)
+
+
+@contextlib.contextmanager
+def static_text() -> Iterator[None]:
+    """While building the UI: :func:`t` gives keys Gradio's i18n translates in the browser."""
+    token = _building.set(True)
+    try:
+        yield
+    finally:
+        _building.reset(token)
+
+
+def _registered(key: str, texts: dict[str, str]):
+    """A key for these exact ``texts`` (one per language), added to the browser's tables."""
+    digest = hashlib.sha1(json.dumps(texts, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:12]
+    derived = f"{key}~{digest}"
+    for language, value in texts.items():
+        _FRONTEND[language][derived] = _icu_literal(value)
+    return I18N(derived)
+
+
+def _icu_literal(value: str) -> str:
+    """``value`` as an ICU message that shows it verbatim (the browser's i18n would read ``{x}`` as a variable).
+
+    >>> _icu_literal("{prefix}_train.parquet")
+    "'{'prefix'}'_train.parquet"
+    """
+    return re.sub(r"([{}])", r"'\1'", value)
+
+
+def _frontend_tables() -> dict[str, dict[str, str]]:
+    tables = {language: {key: _icu_literal(value) for key, value in {**STRINGS, **table}.items()}
+              for language, table in TABLES.items()}
+    tables["zh"] = tables["zh-CN"]  # zh-TW, zh-HK ... and a bare zh read Simplified rather than English
+    return tables
+
+
+def _make_i18n():
+    import gradio as gr
+
+    return gr.I18n(**_FRONTEND)
+
+
+_FRONTEND = _frontend_tables()
+#: what ``launch(i18n=...)`` gets (``build_app`` arranges that): every table, plus the texts registered at build
+I18N = _make_i18n()
