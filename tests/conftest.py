@@ -11,7 +11,10 @@ from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 
-from example_data import EXAMPLES, example_manifest  # noqa: E402
+from support.example_data import EXAMPLES, example_manifest  # noqa: E402
+
+# The local Hub server and a finished tiny run, for every test folder that pushes or reads a run.
+from support.hub_fixtures import hub, hub_server, run_dir  # noqa: E402, F401
 
 
 @pytest.fixture(scope="session")
@@ -37,7 +40,7 @@ def example_lines() -> list[Path]:
 @pytest.fixture(scope="session")
 def live_app(tiny_model_dir, tmp_path_factory):
     """The real app.py on a free port, pre-filled with the tiny model."""
-    from live_app import running_app
+    from support.live_app import running_app
 
     log = tmp_path_factory.mktemp("app") / "app.log"
     with running_app({"OCR_SPACE_MODEL": str(tiny_model_dir)}, log) as url:

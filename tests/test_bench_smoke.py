@@ -13,8 +13,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_infer_speed_tiny_writes_json(tmp_path):
     out = tmp_path / "infer.json"
     done = subprocess.run([sys.executable, "bench/infer_speed.py", "--tiny", "--lines", "4", "--batch-sizes", "1,4",
-                           "--new-tokens", "4", "--adapter-batch", "4", "--json", str(out)], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300)
+                           "--new-tokens", "4", "--adapter-batch", "4", "--json", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     report = json.loads(out.read_text())
     assert [(run["batch_size"], run.get("adapter")) for run in report["runs"]] == [

@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from synthetic_lines import CHARACTERS, random_lines, write_line_dataset
+from support.synthetic_lines import CHARACTERS, random_lines, write_line_dataset
 
 
 @pytest.fixture(scope="session")

@@ -8,11 +8,11 @@ import random
 import jiwer
 import pytest
 
-from synthetic_lines import CHARACTERS, random_lines, write_line_dataset
-
 from ocr_space import TrainConfig, load_model, train
 from ocr_space.data.splits import load_split
 from ocr_space.train.evaluation_hook import measure_cer
+
+from support.synthetic_lines import CHARACTERS, random_lines, write_line_dataset
 
 #: Every line has 3 characters: the processor scales each line to fit its square view, so a fixed
 #: length gives every character slot one size and place, which a model trained from random weights

@@ -2,8 +2,8 @@
 
 import pytest
 
-from ocr_space.errors import ConfigError
 from ocr_space.cli.train_flags import equivalent_command
+from ocr_space.errors import ConfigError
 from ocr_space.train.oom import oom_message
 from ocr_space.train.plan import resolve_optimizer, resolve_precision
 from ocr_space.train.recipe import PRESETS, TrainConfig, preset

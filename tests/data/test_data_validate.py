@@ -4,7 +4,6 @@ import io
 import json
 
 import pytest
-from data_builders import image_bytes, png_header_only, write_image, write_manifest, write_pairs
 from PIL import Image, PngImagePlugin
 
 from ocr_space.data.build import build_dataset
@@ -12,6 +11,8 @@ from ocr_space.data.samples import REJECTION_REASONS, Candidate, Rejection, Samp
 from ocr_space.data.sources import open_source
 from ocr_space.data.splits import DatasetError
 from ocr_space.data.validate import Validator, decode_text
+
+from support.data_builders import image_bytes, png_header_only, write_image, write_manifest, write_pairs
 
 
 def _check(candidate: Candidate, **limits):
@@ -171,7 +172,7 @@ def test_undecodable_manifest_fails_with_a_clear_message(tmp_path):
 
 
 def test_decode_text_reports_the_encoding_it_used():
-    assert decode_text("发票".encode("utf-8"), "x") == ("发票", "utf-8")
+    assert decode_text("发票".encode(), "x") == ("发票", "utf-8")
     assert decode_text("发票".encode("utf-8-sig"), "x") == ("发票", "utf-8-sig")
     assert decode_text("发票".encode("utf-16"), "x") == ("发票", "utf-16")
 

@@ -3,7 +3,6 @@
 import logging
 
 import pytest
-from hub_fixtures import run_dir  # noqa: F401 - fixture
 
 from ocr_space.errors import ModelLoadError
 from ocr_space.models import load_model

@@ -6,11 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from hub_fixtures import hub, hub_server, run_dir  # noqa: F401 - fixtures
-
 from ocr_space.cli import main
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_push_adapter_ends_with_a_json_summary(hub, run_dir, monkeypatch, capsys):

@@ -10,14 +10,15 @@ import sys
 from pathlib import Path
 
 import pytest
-from example_data import example_manifest
 
 from ocr_space.cli import main
 from ocr_space.evaluation.compare import compare, evaluate
 from ocr_space.evaluation.engines import LoadedModelEngine
 from ocr_space.evaluation.runner import EvalSamples
 
-ROOT = Path(__file__).resolve().parent.parent
+from support.example_data import example_manifest
+
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples" / "lines"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

@@ -8,11 +8,21 @@ from pathlib import Path
 
 import pytest
 import torch
-from hub_fixtures import METRICS, hub, hub_server, run_dir  # noqa: F401 - fixtures
 
-from ocr_space.hub import (HubAuthError, HubNetworkError, HubNotFoundError, HubPermissionError, HubQuotaError,
-                           PushSourceError, push_adapter, push_dataset, push_merged)
+from ocr_space.hub import (
+    HubAuthError,
+    HubNetworkError,
+    HubNotFoundError,
+    HubPermissionError,
+    HubQuotaError,
+    PushSourceError,
+    push_adapter,
+    push_dataset,
+    push_merged,
+)
 from ocr_space.models import load_model
+
+from support.hub_fixtures import METRICS
 
 BASE_ID = "deepseek-community/DeepSeek-OCR-2"
 

@@ -9,8 +9,8 @@ from PIL import Image
 from transformers import LogitsProcessor, LogitsProcessorList, UnlimitedOcrForConditionalGeneration
 
 from ocr_space.models import load_model
-from ocr_space.models.lora import LoraSettings, lora_config
 from ocr_space.models.deepseek_ocr_v1.convert import convert_to_v1
+from ocr_space.models.lora import LoraSettings, lora_config
 from ocr_space.recognize import recognize, recognize_batch
 
 LINE_TEXT = "今天天气很好，我们去公园散步。"  # examples/lines/line_000.png
@@ -68,7 +68,8 @@ def logits_along(model, inputs, continuation: torch.Tensor) -> torch.Tensor:
 def test_v1_full_attention_and_unlimited_ocr_sliding_attention_differ_after_128_generated_tokens(v1):
     assert set(v1.model.config.text_config.layer_types) == {"full_attention"}  # what our family loads
     sliding_config = copy.deepcopy(v1.model.config)
-    sliding_config.text_config.layer_types = ["reference_sliding_attention"] * sliding_config.text_config.num_hidden_layers
+    layers = sliding_config.text_config.num_hidden_layers
+    sliding_config.text_config.layer_types = ["reference_sliding_attention"] * layers
     assert sliding_config.text_config.sliding_window == 128  # Unlimited-OCR's default window
     sliding = UnlimitedOcrForConditionalGeneration(sliding_config).eval()
     sliding.load_state_dict(v1.model.state_dict())

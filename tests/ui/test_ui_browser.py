@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parent.parent / ".pytest_cache" / "screens"
+ARTIFACTS = Path(__file__).resolve().parents[2] / ".pytest_cache" / "screens"
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
                                 reason="Debian chromium is not installed (make installs it)")

@@ -4,7 +4,6 @@ from pathlib import Path
 
 import pytest
 
-
 DEFAULTS = dict(split="test", limit=3, adapter="", merged="", nfkc=True, fold_width=True, fold_punctuation=False,
                 whitespace="cjk", batch_size=4, max_new_tokens=8, mode="small")
 

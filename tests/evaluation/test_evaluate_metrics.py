@@ -9,8 +9,12 @@ import pytest
 from ocr_space.errors import ConfigError
 from ocr_space.evaluation.bootstrap import paired_bootstrap
 from ocr_space.evaluation.confusions import confusion_table, count_substitutions
-from ocr_space.evaluation.engines import (ModelEngine, RapidOcrEngine, TesseractEngine, check_unique_names,
-                                        engine_from_spec)
+from ocr_space.evaluation.engines import (
+    ModelEngine,
+    TesseractEngine,
+    check_unique_names,
+    engine_from_spec,
+)
 from ocr_space.evaluation.metrics import cer, score_pair, score_texts, summarize
 from ocr_space.evaluation.normalize import Normalization, normalize
 from ocr_space.evaluation.report import cer_histogram, diff_html

@@ -4,8 +4,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from hub_fixtures import hub_server, run_dir  # noqa: F401 - fixtures
-from live_app import running_app
+
+from support.live_app import running_app
 
 TOKEN = "hf_sharetabtoken0123456789abcdef"
 

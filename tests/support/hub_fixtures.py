@@ -1,6 +1,6 @@
 """Fixtures for Hub tests: the local Hub stand-in, a user with a token, a run folder to push.
 
-Test modules import them by name (``from hub_fixtures import ...``) so pytest finds them.
+tests/conftest.py imports them, so every test folder can ask for them by name.
 """
 
 from __future__ import annotations
@@ -11,10 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from hub_server import HubServer, HubState
+
+from support.hub_server import HubServer, HubState
 
 USER = "alice"
-TRAINING_CONFIG = "model: {base}\ndataset: /data/ocr-space/datasets/lines\nsteps: 3\nlearning_rate: 0.0002\nbatch_size: 2\n"
+TRAINING_CONFIG = (
+    "model: {base}\ndataset: /data/ocr-space/datasets/lines\nsteps: 3\nlearning_rate: 0.0002\nbatch_size: 2\n"
+)
 METRICS = {"cer_before": 0.875, "cer_after": 0.125, "eval_samples": 8, "split": "test"}
 
 

@@ -10,12 +10,13 @@ import zipfile
 
 import datasets
 import pytest
-from data_builders import image_bytes, write_image, write_manifest, write_pairs
 
 from ocr_space.data.build import build_dataset
 from ocr_space.data.sources import ColumnMapping, detect_kind, open_source, parse_source_split, rows_source
 from ocr_space.data.splits import DatasetError
 from ocr_space.errors import ConfigError
+
+from support.data_builders import image_bytes, write_image, write_manifest, write_pairs
 
 
 def _pairs(source_input, **kwargs) -> list[tuple]:

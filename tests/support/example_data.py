@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 def example_manifest() -> list[tuple[str, str]]:

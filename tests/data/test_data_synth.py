@@ -15,11 +15,10 @@ from rapidfuzz.distance import Levenshtein
 
 from ocr_space.data.build import build_dataset
 from ocr_space.data.fonts import resolve_fonts
-from ocr_space.data.synth import (Degradations, compose_lines, read_lines, synth_dataset, synth_lines,
-                                  write_synth_images)
+from ocr_space.data.synth import Degradations, compose_lines, read_lines, synth_dataset, synth_lines, write_synth_images
 from ocr_space.errors import ConfigError
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 FONTS = ["ukai", "wqy-microhei"]  # a brush-like Kai and a sans: two clearly different styles
 LINES = ["发票号码二〇二四年", "深度学习模型需要大量标注数据", "请于每日上午九点前提交", "收货地址北京市海淀区",
          "会议纪要关于第三季度预算", "道路千万条安全第一条"]
@@ -39,7 +38,7 @@ def test_synth_uses_two_fonts_and_images_are_not_blank(tmp_path):
     rows = _rows(tmp_path / "ds")
     provenance = {r["sha256"]: r for r in map(json.loads, (tmp_path / "ds" / "synth.jsonl").read_text().splitlines())}
     fonts_used = set()
-    for image, text in zip(rows["image"], rows["text"]):
+    for image, text in zip(rows["image"], rows["text"], strict=True):
         record = provenance[hashlib.sha256(image["bytes"]).hexdigest()]
         assert record["text"] == text
         fonts_used.add(record["font"])
@@ -56,7 +55,7 @@ def test_text_column_is_what_was_drawn(tmp_path):
                   split="1,0,0")
     rows = _rows(tmp_path / "ds")
     errors = []
-    for image, text in zip(rows["image"], rows["text"]):
+    for image, text in zip(rows["image"], rows["text"], strict=True):
         (tmp_path / "line.png").write_bytes(image["bytes"])
         read = subprocess.run(["tesseract", str(tmp_path / "line.png"), "stdout", "-l", "chi_sim", "--psm", "7"],
                               capture_output=True, text=True, timeout=60).stdout
@@ -122,7 +121,7 @@ def test_demo_set_is_what_the_generator_makes_and_builds_cleanly(tmp_path):
                                      font_size=(22, 30), palette=16, fonts=["ukai", "wqy-microhei", "wqy-zenhei"])
     committed = sorted((EXAMPLES / "demo" / "images").glob("*.png"))
     assert [p.name for p in committed] == [p.name for p in regenerated.images] and len(committed) == 30
-    for old, new in zip(committed, regenerated.images):  # equal up to font-rasteriser differences
+    for old, new in zip(committed, regenerated.images, strict=True):  # equal up to font-rasteriser differences
         old_pixels, new_pixels = _pixels(old.read_bytes()), _pixels(new.read_bytes())
         assert old_pixels.shape == new_pixels.shape and np.abs(old_pixels - new_pixels).mean() < 2, old.name
     built = build_dataset(manifest, tmp_path / "ds", prefix="demo")

@@ -10,13 +10,14 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from data_builders import image_bytes, pixel_key, write_manifest, write_pairs
 from PIL import Image
 
 from ocr_space.data.build import build_dataset, parse_split, split_sizes
 from ocr_space.data.samples import Candidate, Source
 from ocr_space.data.splits import DatasetError, load_split
 from ocr_space.errors import ConfigError
+
+from support.data_builders import image_bytes, pixel_key, write_manifest, write_pairs
 
 TEXTS = [f"第{i}行：发票{i * 7}" for i in range(30)]
 
@@ -70,7 +71,7 @@ def test_split_sizes_and_spec_parsing():
 def test_given_splits_are_kept(tmp_path):
     write_pairs(tmp_path, ["训", "练", "验", "测"])
     rows = [{"file_name": f"img_{i:03d}.png", "text": t, "split": s}
-            for i, (t, s) in enumerate(zip("训练验测", ["train", "train", "val", "test"]))]
+            for i, (t, s) in enumerate(zip("训练验测", ["train", "train", "val", "test"], strict=True))]
     (tmp_path / "metadata.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
                                              encoding="utf-8")
     built = build_dataset(tmp_path, tmp_path / "out")

@@ -6,11 +6,12 @@ from pathlib import Path
 import gradio as gr
 import pandas as pd
 import pytest
-from data_builders import write_image, write_manifest, write_pairs
 
 from ocr_space.data.prelabel import prelabel, write_drafts
 from ocr_space.data.sources import open_source
 from ocr_space.ui import dataset_tab
+
+from support.data_builders import write_image, write_manifest, write_pairs
 
 SETTINGS = dict(name="ui-set", prefix="data", split="0.8,0.1,0.1", seed=42, max_mp=50, min_side=10)
 AUTO_COLUMNS = dict(image_column="", text_column="", split_column="")
@@ -55,7 +56,7 @@ def test_typed_rows_become_a_dataset_and_unknown_names_are_reported(tmp_path):
     summary, _, rejected, _, _ = dataset_tab.build_from_table(table=pd.concat([table, extra]), images=paths,
                                                                  **SETTINGS)
     assert "**2** train" in summary and "**2** rejected" in summary
-    assert sorted(zip(rejected["ref"], rejected["reason"])) == [("scan1.png", "empty_text"),
+    assert sorted(zip(rejected["ref"], rejected["reason"], strict=True)) == [("scan1.png", "empty_text"),
                                                                 ("typo.png", "missing_file")]
     built = pd.read_parquet(tmp_path / "datasets" / "ui-set" / "data_train.parquet")
     assert set(built["text"]) <= {"第一行", "第三行"}
@@ -77,7 +78,7 @@ def test_prelabel_drafts_every_image_and_writes_an_editable_table(tmp_path, tiny
     drafts = prelabel(tiny_loaded, images, max_new_tokens=6, batch_size=2)
     assert [d.image for d in drafts] == images
     assert drafts[2].error and drafts[2].text == "" and all(d.error is None for d in drafts[:2])
-    for draft, image in zip(drafts, images):  # drafts sit next to their images, as the CLI recommends
+    for draft, image in zip(drafts, images, strict=True):  # drafts sit next to their images, as the CLI recommends
         draft.image = Path(shutil.copy(image, tmp_path / image.name)) if image.parent != tmp_path else image
     table = write_drafts(drafts, tmp_path / "drafts.tsv")
     assert table.read_text("utf-8").splitlines()[0] == "file_name\ttext"

@@ -3,7 +3,7 @@
 import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 
-from ocr_space.models.lora import LoraSettings, lora_config, adapter_input_casts_skipped
+from ocr_space.models.lora import LoraSettings, adapter_input_casts_skipped, lora_config
 
 
 class CountCopies(TorchDispatchMode):
