@@ -83,9 +83,14 @@ def unusable_gpu(probe: GpuProbe | None = None) -> UnusableGpu | None:
 
 
 @functools.lru_cache(maxsize=1)
+def this_machine() -> UnusableGpu | None:
+    """:func:`unusable_gpu` for this process, asked once (the answer does not change while it runs)."""
+    return unusable_gpu()
+
+
 def gpu_warning() -> str | None:
-    """:func:`unusable_gpu`'s message for this process, asked once (the answer does not change while it runs)."""
-    found = unusable_gpu()
+    """The message about this machine's unusable GPU, or None."""
+    found = this_machine()
     return found.message() if found else None
 
 

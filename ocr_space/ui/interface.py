@@ -6,7 +6,7 @@ import functools
 
 import gradio as gr
 
-from ocr_space.ui import compare_tab, dataset_tab, finetune_tab, recognize_tab, share_tab
+from ocr_space.ui import compare_tab, dataset_tab, finetune_tab, notices, recognize_tab, share_tab
 from ocr_space.ui.strings import I18N, static_text, t
 
 TABS = [recognize_tab, dataset_tab, finetune_tab, compare_tab, share_tab]
@@ -20,6 +20,7 @@ def build_app() -> gr.Blocks:
     """
     with static_text(), gr.Blocks(title="ocr-space") as demo:
         gr.Markdown(t("title"))
+        notices.build()
         with gr.Tabs():
             for tab in TABS:
                 tab.build()

@@ -238,6 +238,21 @@ STRINGS = {
     "finetune.no_test": "No test split: no before/after CER for this run.",
     "finetune.use_adapter": "Use it: paste the adapter path into **Recognize** or **Compare** (with the same base "
                             "model), or run `{command}`.",
+    # notices above the tabs (ocr_space/ui/notices.py)
+    "notice.work_lost": "⚠️ **This Space has no persistent storage: runs, datasets and reports are lost when it "
+                        "restarts.** Turn on *push on finish* in Fine-tune (or push from Share), or add persistent "
+                        "storage in the Space's settings.",
+    "notice.gpu_unusable": "⚠️ **The GPU cannot be used: everything runs on the CPU (~90 s a line).** This machine "
+                           "has {gpus} with NVIDIA driver {driver}, but the installed torch is a CUDA {cuda} build, "
+                           "which needs driver {needed} or newer. Fix: install a CUDA 12.x build of the same torch "
+                           "(README, *A GPU the app cannot use*) or update the driver.",
+    "notice.gpu_cpu_torch": "⚠️ **The GPU cannot be used: everything runs on the CPU (~90 s a line).** This machine "
+                            "has {gpus} (driver {driver}), but the installed torch is a CPU-only build; install its "
+                            "CUDA build.",
+    "notice.zero_gpu_training": "This Space runs on ZeroGPU, which lends a GPU for a few minutes per call: enough to "
+                                "recognize and compare, not to train. Training needs a dedicated GPU (T4 or "
+                                "better): duplicate the Space and pick the hardware under Settings → Space hardware, "
+                                "or train on your own machine with `python -m ocr_space train`.",
     "error.no_image": "Upload an image first.",
     "error.out_of_memory": "The GPU ran out of memory. Lower the resolution mode or max new tokens, or unload "
                            "other models; the app is still running.",

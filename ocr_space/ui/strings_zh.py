@@ -214,6 +214,16 @@ STRINGS_ZH_CN = {
     "finetune.no_test": "没有测试集：本次运行没有训练前后的 CER。",
     "finetune.use_adapter": "使用方法：把适配器路径粘贴到 **识别** 或 **对比**（使用同一个基础模型），"
                             "或运行 `{command}`。",
+    "notice.work_lost": "⚠️ **这个 Space 没有持久存储：重启后训练运行、数据集和报告都会丢失。** 请在“微调”中打开"
+                        "*训练完成后推送*（或在“分享”中推送），或在 Space 设置中添加持久存储。",
+    "notice.gpu_unusable": "⚠️ **无法使用 GPU：所有计算都在 CPU 上进行（约 90 秒一行）。** 本机有 {gpus}，NVIDIA 驱动为 "
+                           "{driver}，但安装的 torch 是 CUDA {cuda} 版本，需要 {needed} 或更新的驱动。解决方法：安装同一"
+                           "版本 torch 的 CUDA 12.x 构建（见 README 的 *A GPU the app cannot use*），或升级驱动。",
+    "notice.gpu_cpu_torch": "⚠️ **无法使用 GPU：所有计算都在 CPU 上进行（约 90 秒一行）。** 本机有 {gpus}（驱动 "
+                            "{driver}），但安装的 torch 是仅支持 CPU 的版本；请安装它的 CUDA 版本。",
+    "notice.zero_gpu_training": "这个 Space 运行在 ZeroGPU 上，每次调用只借用几分钟 GPU：足够识别和对比，但不够训练。"
+                                "训练需要独占的 GPU（T4 或更好）：复制这个 Space 并在 Settings → Space hardware 中"
+                                "选择硬件，或在自己的机器上运行 `python -m ocr_space train`。",
     "error.no_image": "请先上传一张图片。",
     "error.out_of_memory": "GPU 显存不足。请降低分辨率模式或最多生成的 token 数，或卸载其他模型；应用仍在运行。",
     "error.unexpected": "ocr-space 内部出错（{kind}）。应用仍在运行；详细信息在服务器日志中。",
