@@ -45,3 +45,27 @@ def test_merged_model_loads_without_peft_and_matches_base_plus_adapter(reader_mo
 def test_merge_refuses_to_overwrite_a_model_folder(reader_model_dir, trained_adapter):
     with pytest.raises(ConfigError, match="already holds a model"):
         merge(str(reader_model_dir), str(trained_adapter), reader_model_dir)
+
+
+def test_merge_run_writes_the_bases_16_bit_dtype_and_reads_like_base_plus_adapter(reader_model_dir, trained_adapter):
+    import torch
+
+    from ocr_space.train.merge import card_dtype, merge_run
+
+    run = trained_adapter.parent
+    (run / "metrics.json").write_text(json.dumps({"cer_before": 0.5, "cer_after": 0.25, "eval_samples": 2,
+                                                  "split": "test"}))
+    merged = merge_run(run)
+    assert merged == run / "merged"
+    dtype = card_dtype(str(reader_model_dir))
+    assert dtype in ("float16", "bfloat16") and json.loads((merged / "config.json").read_text())["dtype"] == dtype
+    assert (merged / "metrics.json").is_file() and (merged / "training_config.yaml").is_file()  # for the card
+
+    ids = torch.tensor([[5, 9, 17, 33, 12, 7]])
+    with torch.no_grad():
+        expected = load_model(str(reader_model_dir), adapter=str(trained_adapter), device="cpu").model(
+            input_ids=ids).logits
+        got = load_model(str(merged), device="cpu").model(input_ids=ids).logits
+    # the same function, up to the 16-bit rounding of the merged weights
+    assert torch.allclose(got.float(), expected.float(), atol=3e-2, rtol=3e-2)
+    assert torch.equal(got.argmax(-1), expected.argmax(-1))

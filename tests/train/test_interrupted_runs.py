@@ -1,0 +1,38 @@
+"""A run whose process died mid-training (a crash, a Space restart) is listed as interrupted, and the app resumes it
+on start with OCR_SPACE_AUTO_RESUME=1."""
+
+import json
+import signal
+import subprocess
+
+from support.live_app import running_app
+from test_train_cli import ROOT, cli, cli_env, poll
+
+from ocr_space.train import RunDir, interrupted_runs
+
+
+def test_the_app_resumes_an_interrupted_run_on_start(reader_model_dir, small_dataset, tmp_path):
+    runs = tmp_path / "runs"
+    run = RunDir(runs / "lines")
+    process = subprocess.Popen(cli("train", "--model", reader_model_dir, "--data", small_dataset, "--out", run.path,
+                                   "--steps", 4, "--batch-size", 1, "--warmup-steps", 0, "--save-steps", 2,
+                                   "--eval-samples", 0, "--gradient-checkpointing", "off"),
+                               env=cli_env(), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        poll(lambda: run.latest_checkpoint() is not None, 300, "checkpoint-2")
+    finally:
+        process.send_signal(signal.SIGKILL)  # what a Space restart does to the app's process
+        process.wait(30)
+    assert [found.path for found in interrupted_runs(runs)] == [run.path]
+    killed_at = run.latest_checkpoint_step()
+
+    env = {"OCR_SPACE_RUNS": str(runs), "OCR_SPACE_AUTO_RESUME": "1", "OCR_SPACE_MODEL": str(reader_model_dir)}
+    with running_app(env, tmp_path / "app.log"):
+        status = poll(lambda: (s := run.read_status()).get("state") in ("done", "failed") and s, 300,
+                      "the resumed run to finish")
+    assert status["state"] == "done", status.get("message")
+    assert status["step"] == 4 and interrupted_runs(runs) == []
+    steps = [event["step"] for event in run.read_events()]
+    assert steps == list(range(1, 5))  # continued from checkpoint-{killed_at}: no step twice, none lost
+    assert f"resuming from {run.path / 'checkpoints' / f'checkpoint-{killed_at}'}" in run.log_file.read_text()
+    assert json.loads((run.adapter / "adapter_config.json").read_text())
