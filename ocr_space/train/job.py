@@ -72,7 +72,7 @@ def run_training(config: TrainConfig, run: RunDir, cancel: threading.Event, resu
 
     context = RunContext(config, run, cancel, resume, on_event)
     plan = resolve_plan(config)
-    data = open_training_data(config.data, config.max_train_samples)
+    data = open_training_data(config.data, config.max_train_samples, config.source_split, config.eval_samples)
     run.update_status(state="loading", message=f"loading {config.model}", train_rows=data.train.num_rows,
                       plan=plan.as_dict())
     if plan.device.startswith("cuda"):

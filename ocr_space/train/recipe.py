@@ -83,6 +83,9 @@ class TrainConfig:
     max_length: int = field(default=2048, metadata={
         "help": "longest sample in tokens (image + prompt + answer); longer answers are cut"})
     max_train_samples: int = field(default=0, metadata={"help": "use at most this many training rows (0 = all)"})
+    source_split: str = field(default="", metadata={
+        "help": "for a Hub dataset: the split and rows to train on, e.g. train[:1000] (empty = train, cut to "
+                "max_train_samples); only these rows and the eval_samples test rows are downloaded"})
     gradient_checkpointing: str = field(default="auto", metadata={
         "help": "recompute activations in the backward pass to save memory: on (every layer), decoder (the "
                 "language model's layers only), off; auto on CUDA = off unless the memory probe finds that the "
@@ -143,6 +146,7 @@ class TrainConfig:
         _require_choice(self, "backend", BACKENDS)
         _require_choice(self, "report_to", TRACKERS)
         _require_choice(self, "push_kind", PUSH_KINDS)
+        _require(isinstance(self.source_split, str), "source_split", "must be text such as train[:1000], or empty")
         _require(isinstance(self.push_to, str), "push_to", "must be a Hub repo id such as you/my-ocr-lora, or empty")
         _require(isinstance(self.train_modules, (list, tuple)) and all(isinstance(m, str) and m.strip()
                                                                         for m in self.train_modules),
