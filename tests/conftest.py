@@ -16,6 +16,9 @@ from support.example_data import EXAMPLES, example_manifest  # noqa: E402
 # The local Hub server and a finished tiny run, for every test folder that pushes or reads a run.
 from support.hub_fixtures import hub, hub_server, run_dir  # noqa: E402, F401
 
+# A tiny reader with a small vocabulary and a synthetic line dataset, for training runs.
+from support.line_fixtures import reader_model_dir, small_dataset  # noqa: E402, F401
+
 
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory) -> Path:

@@ -1,4 +1,4 @@
-"""Fixtures for the training tests: a small-vocabulary tiny model and a synthetic line dataset."""
+"""Fixtures for training runs (tests/train, the Fine-tune tab): a small-vocabulary tiny model, a line dataset."""
 
 import random
 
