@@ -86,3 +86,27 @@ def merge_run(run_dir: str | Path, out: str | Path | None = None, dtype: str | N
         if extra.is_file():
             shutil.copyfile(extra, merged / extra.name)
     return merged
+
+
+def export_official_v1(run_dir: str | Path, out: str | Path | None = None) -> Path:
+    """A finished DeepSeek-OCR v1 run, merged (``run_dir/merged``, made if missing) and written in the official
+    v1 layout that vLLM and the official code load (``run_dir/merged-v1`` by default).
+
+    >>> export_official_v1("runs/20260101-120000-v1-lines")  # doctest: +SKIP
+    PosixPath('runs/20260101-120000-v1-lines/merged-v1')
+    """
+    import json
+
+    from ocr_space.models.deepseek_ocr_v1.convert import convert_to_v1
+
+    run = Path(run_dir)
+    merged = run / "merged"
+    if not (merged / "config.json").is_file():
+        merge_run(run, merged)
+    model_type = json.loads((merged / "config.json").read_text(encoding="utf-8")).get("model_type")
+    if model_type != "unlimited_ocr":
+        raise ConfigError(f"The official v1 layout is for DeepSeek-OCR v1 models; {run.name} was trained on a "
+                          f"{model_type} model. Use the merged folder ({merged}) as it is.")
+    out = Path(out) if out else run / "merged-v1"
+    convert_to_v1(merged, out)
+    return out

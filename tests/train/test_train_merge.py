@@ -69,3 +69,22 @@ def test_merge_run_writes_the_bases_16_bit_dtype_and_reads_like_base_plus_adapte
     # the same function, up to the 16-bit rounding of the merged weights
     assert torch.allclose(got.float(), expected.float(), atol=3e-2, rtol=3e-2)
     assert torch.equal(got.argmax(-1), expected.argmax(-1))
+
+
+def test_a_v1_run_exports_the_official_layout_and_an_ocr2_run_is_told_why_not(tiny_v1_dir, small_dataset,
+                                                                             trained_adapter, tmp_path, monkeypatch):
+    from ocr_space.models.deepseek_ocr_v1.convert import is_official_v1_config
+
+    monkeypatch.setenv("OCR_SPACE_CACHE", str(tmp_path / "cache"))  # loading the official layout converts it there
+    from ocr_space.train.merge import export_official_v1
+
+    result = train(TrainConfig(model=str(tiny_v1_dir), data=str(small_dataset), out=str(tmp_path / "v1-run"),
+                               steps=1, batch_size=2, warmup_steps=0, save_steps=100, eval_samples=0,
+                               gradient_checkpointing="off"))
+    exported = export_official_v1(result.run_dir)
+    assert exported == result.run_dir / "merged-v1"
+    assert is_official_v1_config(json.loads((exported / "config.json").read_text()))
+    assert load_model(str(exported), device="cpu").family.name == "deepseek-ocr"  # loads back (converted once)
+
+    with pytest.raises(ConfigError, match="official v1 layout is for DeepSeek-OCR v1"):
+        export_official_v1(trained_adapter.parent)
