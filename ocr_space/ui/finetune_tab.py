@@ -14,19 +14,24 @@ import gradio as gr
 import pandas as pd
 
 from ocr_space.cli.train_flags import equivalent_command
-from ocr_space.config import runs_root
-from ocr_space.train import PRESETS, RUNNER, RunDir, TrainConfig, list_runs, preset
-from ocr_space.train.recipe import CHECKPOINTING
+from ocr_space.config import datasets_root, runs_root
+from ocr_space.train import PRESETS, RUNNER, RunDir, TrainConfig, preset
+from ocr_space.train.recipe import CHECKPOINTING, PUSH_KINDS, TRACKERS
 from ocr_space.train.run_dir import ACTIVE_STATES
+from ocr_space.ui import run_actions
 from ocr_space.ui.errors import shows_errors
 from ocr_space.ui.form import Form, field_values
 from ocr_space.ui.model_field import default_model, follow_model, mode_choices
+from ocr_space.ui.pickers import dataset_choices, dataset_picker, run_picker
 from ocr_space.ui.strings import t
+from ocr_space.zerogpu import on_zero_gpu
 
 #: the advanced settings shown in the form, in order (TrainConfig field names; labels are t("finetune.NAME"))
 ADVANCED_FIELDS = ("steps", "learning_rate", "lora_r", "lora_alpha", "batch_size", "grad_accum", "warmup_steps",
                    "mode", "max_length", "save_steps", "eval_samples", "train_modules", "load_in_4bit",
                    "gradient_checkpointing", "seed")
+#: push on finish, tracking and Hub-dataset rows, in their accordion after the advanced settings
+FINISH_FIELDS = ("push_to", "push_private", "push_kind", "report_to", "source_split", "max_train_samples")
 #: the mode dropdown's "no choice": the family's training mode
 DEFAULT_MODE = ""
 
@@ -51,9 +56,15 @@ def command_preview(**values) -> str:
 
 
 @shows_errors
-def start_training(**values):
-    """Handler: validate the form and start a run; returns the run picker pointed at it."""
-    job = RUNNER.start(form_config(values))
+def start_training(oauth_token: gr.OAuthToken | None = None, **values):
+    """Handler: validate the form and start a run; returns the run picker pointed at it.
+
+    Push on finish uses the signed-in visitor's token (``oauth_token``, Gradio fills it in on a Space);
+    locally, without a login, the machine's own (HF_TOKEN).
+    """
+    if on_zero_gpu():
+        raise gr.Error(t("notice.zero_gpu_training"), print_exception=False)
+    job = RUNNER.start(form_config(values), push_token=oauth_token.token if oauth_token is not None else None)
     gr.Info(t("finetune.started", run=job.run_dir))
     return _run_picker(str(job.run_dir))
 
@@ -161,10 +172,8 @@ def _loss_frame(events: list[dict]) -> pd.DataFrame:
 
 
 def _run_picker(selected: str | None):
-    runs = [str(run.path) for run in list_runs(runs_root())]
-    if selected and selected not in runs:
-        runs.insert(0, selected)
-    return gr.update(choices=runs, value=selected or (runs[0] if runs else None))
+    """The runs, newest first, labelled with their state (interrupted ones say so); ``selected`` pre-picked."""
+    return run_picker(runs_root(), selected)
 
 
 def _same(a, b) -> bool:
@@ -176,6 +185,33 @@ def _duration(seconds: float) -> str:
     return f"{seconds // 60}m {seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
 
 
+def page_load():
+    """Page load: the datasets to pick from (newest first) and the interrupted runs, with Resume."""
+    return dataset_picker(datasets_root()), run_actions.interrupted_markdown(runs_root())
+
+
+@shows_errors
+def merge_run_files(run_dir: str):
+    """Handler: merge the run (16-bit, the base's dtype) and offer the files."""
+    return run_actions.merge_and_offer(run_dir, "merged")
+
+
+@shows_errors
+def export_v1_files(run_dir: str):
+    """Handler: the official DeepSeek-OCR v1 layout of the run, offered as files."""
+    return run_actions.merge_and_offer(run_dir, "merged-v1")
+
+
+def _pusher(product: str):
+    @shows_errors
+    def push(run_dir: str, repo: str, private: bool, oauth_token: gr.OAuthToken | None = None) -> str:
+        return run_actions.push_product(run_dir, product, repo, private,
+                                        oauth_token.token if oauth_token is not None else None)
+
+    push.__name__ = f"push_{product.replace('-', '_')}"
+    return push
+
+
 def build() -> None:
     """Add the tab's components and events to the current Blocks."""
     with gr.Tab(t("finetune.tab"), id="finetune"):
@@ -184,18 +220,32 @@ def build() -> None:
         with gr.Row():
             with gr.Column(scale=1):
                 model = form.field("model", gr.Textbox, value=default_model())
-                form.field("data", gr.Textbox)
+                # the visitor's datasets, newest first (page load); a Hub dataset id can still be typed
+                form.field("data", gr.Dropdown, choices=dataset_choices(datasets_root()), value=None,
+                           allow_custom_value=True)
                 form.field("out", gr.Textbox)
                 preset_name = form.field("preset", gr.Radio, choices=list(PRESETS), value="quick",
                                          info=t("finetune.preset_info"))
                 with gr.Accordion(t("finetune.advanced"), open=False):
                     advanced = _advanced_fields(form, model.value)
+                with gr.Accordion(t("finetune.push"), open=False):
+                    form.field("push_to", gr.Textbox)
+                    with gr.Row():
+                        form.field("push_private", gr.Checkbox, value=True)
+                        form.field("push_kind", gr.Radio, choices=list(PUSH_KINDS), value="adapter")
+                    form.field("report_to", gr.Dropdown, choices=list(TRACKERS), value="none")
+                    with gr.Row():
+                        form.field("source_split", gr.Textbox)
+                        form.field("max_train_samples", gr.Number, value=0, precision=0)
                 command = gr.Code(label=t("finetune.command"), language="shell", interactive=False)
+                if on_zero_gpu():
+                    gr.Markdown(t("notice.zero_gpu_training"), elem_id="finetune-zero-gpu")
                 with gr.Row():
-                    start = gr.Button(t("finetune.start"), variant="primary")
+                    start = gr.Button(t("finetune.start"), variant="primary", interactive=not on_zero_gpu())
                     cancel = gr.Button(t("finetune.cancel"), variant="stop")
                     resume_button = gr.Button(t("finetune.resume"))
             with gr.Column(scale=2):
+                interrupted = gr.Markdown(elem_id="finetune-interrupted")
                 run_dir = gr.Dropdown(label=t("finetune.run"), choices=[], allow_custom_value=True)
                 progress = gr.Markdown(t("finetune.no_run"))
                 plot = gr.LinePlot(_loss_frame([]), x="step", y="loss", label=t("finetune.loss"), height=260)
@@ -203,6 +253,18 @@ def build() -> None:
                 adapter = gr.Textbox(label=t("finetune.adapter"), interactive=False, buttons=["copy"])
                 log_tail = gr.Textbox(label=t("finetune.log"), lines=10, max_lines=10, autoscroll=True,
                                       interactive=False)
+                with gr.Accordion(t("runs.title"), open=False):
+                    with gr.Row():
+                        merge_button = gr.Button(t("runs.merge"))
+                        export_button = gr.Button(t("runs.export_v1"))
+                    files = gr.File(label=t("runs.files"), file_count="multiple", interactive=False)
+                    with gr.Row():
+                        product_repo = gr.Textbox(label=t("runs.repo"), scale=3)
+                        product_private = gr.Checkbox(label=t("runs.private"), value=True, scale=1)
+                    with gr.Row():
+                        push_merged_button = gr.Button(t("runs.push_merged"))
+                        push_v1_button = gr.Button(t("runs.push_v1"))
+                    product_result = gr.Markdown(label=t("runs.result"))
         timer = gr.Timer(2.0)
 
         preset_name.change(lambda name: advanced.updates(preset_values(name)), inputs=preset_name,
@@ -211,12 +273,20 @@ def build() -> None:
                      outputs=form["mode"], show_progress="hidden")
         start.click(start_training, inputs_kwargs=form.inputs, outputs=run_dir, api_name="train_start")
         cancel.click(cancel_training, inputs=run_dir, outputs=progress, api_name="train_cancel")
-        resume_button.click(resume_training, inputs=run_dir, outputs=run_dir, api_name="train_resume")
+        resume_button.click(resume_training, inputs=run_dir, outputs=run_dir, api_name="train_resume").then(
+            lambda: run_actions.interrupted_markdown(runs_root()), outputs=interrupted, show_progress="hidden")
         outputs = [progress, plot, metrics, adapter, log_tail]
         timer.tick(refresh, inputs=run_dir, outputs=outputs, show_progress="hidden", api_name="train_status")
         run_dir.change(refresh, inputs=run_dir, outputs=outputs, show_progress="hidden")
         # no triggers and no inputs = on page load: a reload or a second browser re-attaches to the job
         gr.on(triggers=None, fn=initial_run, inputs=None, outputs=run_dir)
+        gr.on(triggers=None, fn=page_load, inputs=None, outputs=[form["data"], interrupted])
+        merge_button.click(merge_run_files, inputs=run_dir, outputs=[product_result, files], api_name="run_merge")
+        export_button.click(export_v1_files, inputs=run_dir, outputs=[product_result, files], api_name="run_export_v1")
+        push_merged_button.click(_pusher("merged"), inputs=[run_dir, product_repo, product_private],
+                                 outputs=product_result, api_name="run_push_merged")
+        push_v1_button.click(_pusher("merged-v1"), inputs=[run_dir, product_repo, product_private],
+                             outputs=product_result, api_name="run_push_v1")
         gr.on(triggers=None, fn=command_preview, inputs_kwargs=form.inputs, outputs=command)
 
 

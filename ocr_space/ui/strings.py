@@ -238,6 +238,35 @@ STRINGS = {
     "finetune.no_test": "No test split: no before/after CER for this run.",
     "finetune.use_adapter": "Use it: paste the adapter path into **Recognize** or **Compare** (with the same base "
                             "model), or run `{command}`.",
+    # Fine-tune: push on finish, tracking, Hub datasets (TrainConfig fields)
+    "finetune.push": "Push on finish",
+    "finetune.push_to": "Push to this Hub repo when training ends (USER/NAME or NAME; empty = no push)",
+    "finetune.push_private": "Private repo",
+    "finetune.push_kind": "What to push",
+    "finetune.report_to": "Experiment tracking",
+    "finetune.source_split": "Hub dataset: split and rows to train on, e.g. train[:1000] (empty = train)",
+    "finetune.max_train_samples": "Training rows at most (0 = all)",
+    "finetune.zero_gpu": "ZeroGPU",
+    # Fine-tune: what to do with a run (ocr_space/ui/run_actions.py)
+    "runs.title": "Finished run: merge, export, push",
+    "runs.merge": "Merge (16-bit)",
+    "runs.export_v1": "Export official v1 layout",
+    "runs.files": "Files to download",
+    "runs.repo": "Hub repo for the merged model (USER/NAME or NAME)",
+    "runs.private": "Private repo",
+    "runs.push_merged": "Push merged model",
+    "runs.push_v1": "Push v1 export",
+    "runs.result": "Result",
+    "runs.merged.done": "Merged into `{folder}` (16-bit, the base model's dtype); {count} files below to download, "
+                        "or push it.",
+    "runs.merged-v1.done": "Exported in the official DeepSeek-OCR v1 layout to `{folder}` (vLLM and the official code "
+                           "load it); {count} files below to download, or push it.",
+    "runs.pushed": "Pushed to {url}: {count} files, {size}.",
+    "runs.interrupted": "**Interrupted runs** ({count}): their process stopped mid-training (a crash or a restart). "
+                        "Pick one under **Run** and press **Resume**:",
+    "runs.interrupted_line": "- `{name}`: step {step}/{max_steps}, resumes from {checkpoint}",
+    "runs.pick_run": "Pick a run first.",
+    "runs.not_finished": "{run} has no finished adapter yet: merging and exporting need a run that finished training.",
     # notices above the tabs (ocr_space/ui/notices.py)
     "notice.work_lost": "⚠️ **This Space has no persistent storage: runs, datasets and reports are lost when it "
                         "restarts.** Turn on *push on finish* in Fine-tune (or push from Share), or add persistent "

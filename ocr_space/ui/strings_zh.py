@@ -214,6 +214,32 @@ STRINGS_ZH_CN = {
     "finetune.no_test": "没有测试集：本次运行没有训练前后的 CER。",
     "finetune.use_adapter": "使用方法：把适配器路径粘贴到 **识别** 或 **对比**（使用同一个基础模型），"
                             "或运行 `{command}`。",
+    "finetune.push": "训练完成后推送",
+    "finetune.push_to": "训练结束后推送到这个 Hub 仓库（用户名/名称 或 名称；留空 = 不推送）",
+    "finetune.push_private": "私有仓库",
+    "finetune.push_kind": "推送内容",
+    "finetune.report_to": "实验跟踪",
+    "finetune.source_split": "Hub 数据集：用于训练的划分和行数，例如 train[:1000]（留空 = train）",
+    "finetune.max_train_samples": "最多使用的训练行数（0 = 全部）",
+    "finetune.zero_gpu": "ZeroGPU",
+    "runs.title": "已完成的运行：合并、导出、推送",
+    "runs.merge": "合并（16 位）",
+    "runs.export_v1": "导出官方 v1 格式",
+    "runs.files": "可下载的文件",
+    "runs.repo": "合并模型的 Hub 仓库（用户名/名称 或 名称）",
+    "runs.private": "私有仓库",
+    "runs.push_merged": "推送合并模型",
+    "runs.push_v1": "推送 v1 导出",
+    "runs.result": "结果",
+    "runs.merged.done": "已合并到 `{folder}`（16 位，与基础模型相同的数据类型）；下方 {count} 个文件可下载，也可以推送。",
+    "runs.merged-v1.done": "已按 DeepSeek-OCR v1 官方格式导出到 `{folder}`（vLLM 和官方代码可直接加载）；"
+                           "下方 {count} 个文件可下载，也可以推送。",
+    "runs.pushed": "已推送到 {url}：{count} 个文件，{size}。",
+    "runs.interrupted": "**已中断的运行**（{count} 个）：训练途中进程停止了（崩溃或重启）。在 **运行** 中选择它，"
+                        "然后点 **继续训练**：",
+    "runs.interrupted_line": "- `{name}`：第 {step}/{max_steps} 步，将从 {checkpoint} 继续",
+    "runs.pick_run": "请先选择一个运行。",
+    "runs.not_finished": "{run} 还没有训练完成的适配器：合并和导出需要已完成训练的运行。",
     "notice.work_lost": "⚠️ **这个 Space 没有持久存储：重启后训练运行、数据集和报告都会丢失。** 请在“微调”中打开"
                         "*训练完成后推送*（或在“分享”中推送），或在 Space 设置中添加持久存储。",
     "notice.gpu_unusable": "⚠️ **无法使用 GPU：所有计算都在 CPU 上进行（约 90 秒一行）。** 本机有 {gpus}，NVIDIA 驱动为 "

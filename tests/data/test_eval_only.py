@@ -25,7 +25,8 @@ def test_build_with_split_0_0_1_then_compare_on_its_test_split(tiny_model_dir, t
                  "--split", "0,0,1"]) == 0
     assert json.loads(capsys.readouterr().out.splitlines()[-1])["test"] == 30
     assert main(["compare", "--data", str(tmp_path / "bench"), "--split", "test", "--engine",
-                 f"base={tiny_model_dir}", "--limit", "3", "--max-new-tokens", "4", "--out", str(tmp_path / "report")]) == 0
+                 f"base={tiny_model_dir}", "--limit", "3", "--max-new-tokens", "4",
+                 "--out", str(tmp_path / "report")]) == 0
     summary = json.loads(capsys.readouterr().out.splitlines()[-1])
     assert isinstance(summary["base"], float)
     assert json.loads((tmp_path / "report" / "report.json").read_text())["samples"] == 3

@@ -5,10 +5,11 @@ import json
 import signal
 import subprocess
 
-from support.live_app import running_app
 from test_train_cli import ROOT, cli, cli_env, poll
 
 from ocr_space.train import RunDir, interrupted_runs
+
+from support.live_app import running_app
 
 
 def test_the_app_resumes_an_interrupted_run_on_start(reader_model_dir, small_dataset, tmp_path):

@@ -1,6 +1,5 @@
 """Runs a user asks for in a hurry: fewer steps than the warm-up, TensorBoard on, a dataset with nothing to train."""
 
-import json
 
 import pytest
 

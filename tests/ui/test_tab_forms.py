@@ -32,7 +32,7 @@ def _choices(app, endpoint: str, name: str) -> list:
 
 def test_the_fine_tune_form_is_train_config_fields_and_the_preset(app):
     names = _parameters(app, "/train_start")
-    assert names == ["model", "data", "out", "preset", *finetune_tab.ADVANCED_FIELDS]
+    assert names == ["model", "data", "out", "preset", *finetune_tab.ADVANCED_FIELDS, *finetune_tab.FINISH_FIELDS]
     assert set(names) - {"preset"} <= {f.name for f in fields(TrainConfig)}
 
 
