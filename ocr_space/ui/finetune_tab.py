@@ -229,13 +229,13 @@ def build() -> None:
                 with gr.Accordion(t("finetune.advanced"), open=False):
                     advanced = _advanced_fields(form, model.value)
                 with gr.Accordion(t("finetune.push"), open=False):
-                    form.field("push_to", gr.Textbox)
+                    form.field("push_to", gr.Textbox, value="")
                     with gr.Row():
                         form.field("push_private", gr.Checkbox, value=True)
                         form.field("push_kind", gr.Radio, choices=list(PUSH_KINDS), value="adapter")
                     form.field("report_to", gr.Dropdown, choices=list(TRACKERS), value="none")
                     with gr.Row():
-                        form.field("source_split", gr.Textbox)
+                        form.field("source_split", gr.Textbox, value="")
                         form.field("max_train_samples", gr.Number, value=0, precision=0)
                 command = gr.Code(label=t("finetune.command"), language="shell", interactive=False)
                 if on_zero_gpu():
@@ -280,7 +280,7 @@ def build() -> None:
         run_dir.change(refresh, inputs=run_dir, outputs=outputs, show_progress="hidden")
         # no triggers and no inputs = on page load: a reload or a second browser re-attaches to the job
         gr.on(triggers=None, fn=initial_run, inputs=None, outputs=run_dir)
-        gr.on(triggers=None, fn=page_load, inputs=None, outputs=[form["data"], interrupted])
+        gr.on(triggers=None, fn=page_load, inputs=None, outputs=[form["data"], interrupted], api_name="train_page")
         merge_button.click(merge_run_files, inputs=run_dir, outputs=[product_result, files], api_name="run_merge")
         export_button.click(export_v1_files, inputs=run_dir, outputs=[product_result, files], api_name="run_export_v1")
         push_merged_button.click(_pusher("merged"), inputs=[run_dir, product_repo, product_private],

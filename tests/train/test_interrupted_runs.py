@@ -5,11 +5,12 @@ import json
 import signal
 import subprocess
 
-from test_train_cli import ROOT, cli, cli_env, poll
+from test_train_cli import ROOT, cli, cli_env
 
 from ocr_space.train import RunDir, interrupted_runs
 
 from support.live_app import running_app
+from support.polling import poll
 
 
 def test_the_app_resumes_an_interrupted_run_on_start(reader_model_dir, small_dataset, tmp_path):
