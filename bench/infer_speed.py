@@ -48,25 +48,46 @@ def loaded_model(kind: str):
                        adapter=None, device=device, dtype=dtype)
 
 
-def time_batches(loaded, images, batch_size: int, new_tokens: int, mode: str) -> dict:
+def time_batches(loaded, images, batch_size: int, new_tokens: int, mode: str, decode: str = "auto") -> dict:
+    """Lines/s and new tokens/s over ``images``; ``decode`` "eager" switches the fast decode path off.
+
+    The warm-up is one batch of the same size and length (what the fast path compiles for), timed on
+    its own as ``warmup_s`` (compilation + CUDA graph capture on the first call of a shape).
+    """
+    import os
+
+    from ocr_space.fast_generate import ENV_SWITCH, decode_settings
     from ocr_space.recognize import recognize_batch
 
+    previous = os.environ.get(ENV_SWITCH)
+    os.environ[ENV_SWITCH] = "0" if decode == "eager" else "1"
     generation = loaded.model.generation_config
     saved_min = generation.min_new_tokens
     generation.min_new_tokens = new_tokens  # same work for every run, whatever random weights prefer
-    if loaded.device == "cuda":
-        recognize_batch(loaded, images[:batch_size], max_new_tokens=4, mode=mode, batch_size=batch_size)  # warm-up
-        torch.cuda.synchronize()
-    started = time.perf_counter()
-    results = recognize_batch(loaded, images, max_new_tokens=new_tokens, mode=mode, batch_size=batch_size)
-    if loaded.device == "cuda":
-        torch.cuda.synchronize()
-    seconds = time.perf_counter() - started
-    generation.min_new_tokens = saved_min
+    try:
+        note = decode_settings(loaded.model, loaded.device).note
+        warmup_s = None
+        if loaded.device == "cuda":
+            started = time.perf_counter()
+            recognize_batch(loaded, images[:batch_size], max_new_tokens=new_tokens, mode=mode, batch_size=batch_size)
+            torch.cuda.synchronize()
+            warmup_s = time.perf_counter() - started
+        started = time.perf_counter()
+        results = recognize_batch(loaded, images, max_new_tokens=new_tokens, mode=mode, batch_size=batch_size)
+        if loaded.device == "cuda":
+            torch.cuda.synchronize()
+        seconds = time.perf_counter() - started
+    finally:
+        generation.min_new_tokens = saved_min
+        if previous is None:
+            os.environ.pop(ENV_SWITCH, None)
+        else:
+            os.environ[ENV_SWITCH] = previous
     tokens = sum(r.new_tokens for r in results)
     return {"batch_size": batch_size, "lines": len(images), "seconds": seconds, "lines_per_s": len(images) / seconds,
             "new_tokens_per_s": tokens / seconds, "seconds_per_line": seconds / len(images),
-            "mean_new_tokens": tokens / len(images)}
+            "mean_new_tokens": tokens / len(images), "decode": decode, "decode_note": note, "warmup_s": warmup_s,
+            "texts": [r.text for r in results[:4]]}
 
 
 def adapter_runs(loaded, images, batch_size: int, new_tokens: int, mode: str) -> list[dict]:
@@ -101,6 +122,9 @@ def main() -> None:
     parser.add_argument("--new-tokens", type=int, default=32)
     parser.add_argument("--mode", default="small")
     parser.add_argument("--adapter-batch", type=int, default=0, help="also time generation with a LoRA adapter")
+    parser.add_argument("--decode", default="eager,auto",
+                        help="decode paths to time: eager (today's dynamic cache) and/or auto (the fast path)")
+    parser.add_argument("--lines-b1", type=int, default=16, help="lines timed one at a time (batch 1 is slow)")
     parser.add_argument("--json")
     args = parser.parse_args()
 
@@ -109,19 +133,33 @@ def main() -> None:
         parser.error("no GPU: use --tiny or --cpu-full")
     loaded = loaded_model(kind)
     images = [row["image"] for row in synthetic_samples("lines", args.lines)]
-    runs = [time_batches(loaded, images, int(size), args.new_tokens, args.mode)
-            for size in args.batch_sizes.split(",")]
+    runs = []
+    for decode in args.decode.split(","):
+        for size in args.batch_sizes.split(","):
+            lines = images[:max(int(size), args.lines_b1)] if int(size) == 1 else images
+            runs.append(time_batches(loaded, lines, int(size), args.new_tokens, args.mode, decode))
+            print(json.dumps({k: v for k, v in runs[-1].items() if k != "texts"}), flush=True)
+        if decode != "eager":
+            runs[-1]["same_text_as_eager"] = None
     if args.adapter_batch:
         runs += adapter_runs(loaded, images, args.adapter_batch, args.new_tokens, args.mode)
     plain = [run for run in runs if "adapter" not in run]
     report = {"kind": kind, "mode": args.mode, "new_tokens": args.new_tokens, "env": environment(), "runs": runs,
               "speedup_batched": plain[-1]["lines_per_s"] / plain[0]["lines_per_s"]}
+    for run in plain:  # the fast path must read what today's path reads (greedy, token for token)
+        eager = next((r for r in plain if r["decode"] == "eager" and r["batch_size"] == run["batch_size"]), None)
+        if eager and run["decode"] != "eager":
+            run["same_text_as_eager"] = run["texts"] == eager["texts"][:len(run["texts"])]
+        if run["decode"] != "eager":
+            report[f"decode_tps_b{run['batch_size']}"] = run["new_tokens_per_s"]
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2, default=str))
-    print(f"{'model':6} {'adapter':16} {'batch':>5} {'lines':>5} {'s/line':>8} {'lines/s':>8} {'tokens/s':>9}")
+    print(f"{'model':6} {'decode':6} {'adapter':16} {'batch':>5} {'lines':>5} {'s/line':>8} {'lines/s':>8} "
+          f"{'tokens/s':>9} {'warm-up s':>9}  same text")
     for run in runs:
-        print(f"{kind:6} {run.get('adapter', '-'):16} {run['batch_size']:5d} {run['lines']:5d} "
-              f"{run['seconds_per_line']:8.3f} {run['lines_per_s']:8.2f} {run['new_tokens_per_s']:9.1f}")
+        print(f"{kind:6} {run.get('decode', '-'):6} {run.get('adapter', '-'):16} {run['batch_size']:5d} "
+              f"{run['lines']:5d} {run['seconds_per_line']:8.3f} {run['lines_per_s']:8.2f} "
+              f"{run['new_tokens_per_s']:9.1f} {run.get('warmup_s') or 0:9.1f}  {run.get('same_text_as_eager', '-')}")
     print(f"speedup_batched: {report['speedup_batched']:.2f}")
 
 

@@ -79,6 +79,11 @@ def run(args) -> dict:
         from ocr_space.models.expert_lora import use_factored_expert_lora
 
         print("factored experts:", use_factored_expert_lora(model), flush=True)
+    if args.compile:
+        from importlib import import_module
+
+        print("compile:", import_module("ocr_space.train.compile").compile_for_training(
+            model, *import_module("ocr_space.train.compile").compile_decision("on", device, "peft")), flush=True)
     if args.grad_ckpt:
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
         model.enable_input_require_grads()
@@ -160,6 +165,7 @@ def main() -> None:
     parser.add_argument("--answer-window", action="store_true", help="logits only for the answer (train() default)")
     parser.add_argument("--skip-casts", action="store_true", help="no PEFT input casts under autocast (train() default)")
     parser.add_argument("--ours", action="store_true", help="all three of the above")
+    parser.add_argument("--compile", action="store_true", help="regional torch.compile of the layers (train() default)")
     parser.add_argument("--experts-impl", default=None, help="transformers experts implementation (eager, grouped_mm)")
     parser.add_argument("--cap-gib", type=float, default=0, help="per-process GPU memory cap (15 = a T4)")
     parser.add_argument("--profile", action="store_true")

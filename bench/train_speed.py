@@ -43,6 +43,19 @@ VARIANTS = {
     "b-t4-nockpt": {"kind": "ocr_space", "dtype": "fp16", "cap_gib": T4_CAP_GIB,
                     "overrides": {"gradient_checkpointing": "off"}},
     "b-peft-experts": {"kind": "ocr_space", "dtype": "bf16", "overrides": {"factored_experts": False}},
+    # session 3 (issue 15): each lever on its own, and the resolution modes (issue 14)
+    "b-eager": {"kind": "ocr_space", "dtype": "bf16", "overrides": {"compile": "off"}},
+    "b-fused": {"kind": "ocr_space", "dtype": "bf16", "overrides": {"optim": "adamw_torch_fused"}},
+    "b-eager-fused": {"kind": "ocr_space", "dtype": "bf16", "overrides": {"compile": "off", "optim": "adamw_torch_fused"}},
+    "b-t4-eager": {"kind": "ocr_space", "dtype": "fp16", "cap_gib": T4_CAP_GIB, "overrides": {"compile": "off"}},
+    "b-4bit": {"kind": "ocr_space", "dtype": "bf16", "overrides": {"load_in_4bit": True}},
+    "b-4bit-t4": {"kind": "ocr_space", "dtype": "fp16", "cap_gib": T4_CAP_GIB, "overrides": {"load_in_4bit": True}},
+    "b-base": {"kind": "ocr_space", "dtype": "bf16", "overrides": {"mode": "base"}},
+    "b-tiles": {"kind": "ocr_space", "dtype": "bf16", "overrides": {"mode": "tiles"}},
+    # Unsloth (its own environment: UNSLOTH_PYTHONPATH): the same mode, micro-batch and accumulation as b,
+    # then the settings of its own notebook (2 x 4, its checkpointing, processor-default tiles)
+    "c": {"kind": "unsloth", "dtype": "bf16", "mode": "small", "batch": 8, "accum": 1, "ckpt": False},
+    "c-notebook": {"kind": "unsloth", "dtype": "bf16", "mode": "tiles", "batch": 2, "accum": 4, "ckpt": True},
 }
 
 
@@ -121,6 +134,93 @@ def run_reference(model_dir: str, shape: str, steps: int, dtype: str, tiny: bool
             "gradient_checkpointing": True, "backend": "transformers+peft"}
 
 
+def run_unsloth(model_dir: str, shape: str, steps: int, spec: dict) -> dict:
+    """Unsloth's FastVisionModel + its LoRA on the same rows, through transformers' Trainer (its notebook's way)."""
+    import unsloth  # noqa: F401 - first, so that it patches transformers before anything imports it
+    import torch
+    from transformers import AutoProcessor, Trainer, TrainingArguments
+    from unsloth import FastVisionModel
+
+    from bench.common import synthetic_samples
+    from ocr_space.models.registry import get_family
+    from ocr_space.train.collators import collator_for
+
+    family = get_family("deepseek-ocr-2")
+    started = time.perf_counter()
+    model, _ = FastVisionModel.from_pretrained(model_dir, load_in_4bit=False, dtype=torch.bfloat16,
+                                               use_gradient_checkpointing="unsloth" if spec["ckpt"] else False)
+    model = FastVisionModel.get_peft_model(model, finetune_vision_layers=True, finetune_language_layers=True,
+                                           finetune_attention_modules=True, finetune_mlp_modules=True, r=16,
+                                           lora_alpha=16, lora_dropout=0, bias="none", random_state=3407)
+    FastVisionModel.for_training(model)
+    load_s = time.perf_counter() - started
+    processor = AutoProcessor.from_pretrained(model_dir)
+    batch, accum = spec["batch"], spec["accum"]
+    try:
+        import bitsandbytes  # noqa: F401
+
+        optim = "adamw_8bit"
+    except Exception:  # noqa: BLE001
+        optim = "adamw_torch"
+    rows = synthetic_samples(shape, batch * accum * (steps + 1))
+    timer = _step_timer()
+    args = TrainingArguments(
+        output_dir=str(Path(model_dir).parent / "unsloth-run"), per_device_train_batch_size=batch,
+        gradient_accumulation_steps=accum, warmup_steps=5, max_steps=steps, learning_rate=2e-4, logging_steps=1,
+        optim=optim, weight_decay=0.001, lr_scheduler_type="linear", seed=3407, report_to="none",
+        remove_unused_columns=False, save_strategy="no", bf16=True, dataloader_num_workers=2)
+    trainer = Trainer(model=model, args=args, train_dataset=rows, callbacks=[timer],
+                      data_collator=collator_for(family, processor, mode=spec["mode"]))
+    trainer.train()
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    return {"step_times": timer.times, "samples_per_step": batch * accum, "trainable_params": trainable,
+            "mode": spec["mode"], "optim": optim, "batch_size": batch, "grad_accum": accum, "load_s": load_s,
+            "gradient_checkpointing": "unsloth" if spec["ckpt"] else "off", "backend": "unsloth"}
+
+
+def _capture_training_model() -> dict:
+    """Wrap job._with_lora to record, once the LoRA layers exist, what trains and (4-bit) what was quantized."""
+    import importlib
+
+    job = importlib.import_module("ocr_space.train.job")
+    found: dict = {}
+    original = job._with_lora
+
+    def with_lora(model, config, family):
+        model = original(model, config, family)
+        found.update(_describe_weights(model))
+        return model
+
+    job._with_lora = with_lora
+    return found
+
+
+def _describe_weights(model) -> dict:
+    """Trainable parameters; for a 4-bit model, how many weights are 4-bit and which large ones are not."""
+    import torch
+
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    info = {"trainable_params": trainable}
+    try:
+        import bitsandbytes as bnb
+    except Exception:  # noqa: BLE001
+        return info
+    four_bit = [m for m in model.modules() if isinstance(m, bnb.nn.Linear4bit)]
+    if not four_bit:
+        return info
+    quantized_params = sum(m.weight.numel() * 2 for m in four_bit)  # Params4bit packs two values per byte
+    kept = {}
+    for name, param in model.named_parameters():
+        if param.__class__.__name__ != "Params4bit" and param.numel() >= 1_000_000 and not param.requires_grad:
+            kind = "routed experts" if ".experts." in name else name.split(".")[-2] if "." in name else name
+            entry = kept.setdefault(kind, {"params": 0, "dtype": str(param.dtype)})
+            entry["params"] += param.numel()
+    info.update(linear4bit_layers=len(four_bit), quantized_params=quantized_params,
+                unquantized_large=kept,
+                weights_gib_after_load=torch.cuda.memory_allocated() / 2**30 if torch.cuda.is_available() else None)
+    return info
+
+
 def run_ocr_space(model_dir: str, shape: str, steps: int, dtype: str, tiny: bool, preset_name: str = "quick",
                   overrides: dict | None = None) -> dict:
     """ocr-space's own train() with its defaults, on a dataset folder of the same synthetic rows.
@@ -145,9 +245,14 @@ def run_ocr_space(model_dir: str, shape: str, steps: int, dtype: str, tiny: bool
                     out=str(work / f"run-{shape}-{dtype}-{os.getpid()}"), steps=steps, eval_samples=0,
                     save_steps=10_000, precision=dtype if not tiny else "fp32", **(overrides or {}))
     stamps: list[float] = []
+    captured = _capture_training_model()
+    started = time.perf_counter()
     result = train(config, on_event=lambda event: stamps.append(time.perf_counter()))
-    plan = RunDir(config.out).read_status().get("plan", {})  # what the run resolved: optimizer, checkpointing, memory
-    return {"step_times": [b - a for a, b in zip(stamps, stamps[1:])],
+    status = RunDir(config.out).read_status()
+    plan = status.get("plan", {})  # what the run resolved: optimizer, checkpointing, memory
+    return {"compile": status.get("compile"), "first_step_s": stamps[0] - started if stamps else None,
+            "train_wall_s": time.perf_counter() - started, **captured,
+            "step_times": [b - a for a, b in zip(stamps, stamps[1:])],
             "samples_per_step": config.batch_size * config.grad_accum,
             "mode": config.mode or get_family("deepseek-ocr-2").training_mode, "optim": plan.get("optim"),
             "batch_size": plan.get("batch_size", config.batch_size),
@@ -171,11 +276,17 @@ def worker(args) -> None:
     try:
         if spec["kind"] == "reference":
             result = run_reference(args.model_dir, args.shape, args.steps, dtype, args.tiny)
+        elif spec["kind"] == "unsloth":
+            result = run_unsloth(args.model_dir, args.shape, args.steps, spec)
         else:
             result = run_ocr_space(args.model_dir, args.shape, args.steps, dtype, args.tiny, spec.get("preset", "quick"),
                                    spec.get("overrides"))
     except torch.cuda.OutOfMemoryError as exc:
         result, error = {}, f"CUDA out of memory: {str(exc)[:200]}"
+    except Exception as exc:  # noqa: BLE001 - one variant failing must not lose the others' numbers
+        import traceback
+
+        result, error = {}, f"{type(exc).__name__}: {str(exc)[:300]} | {traceback.format_exc()[-1200:]}"
     result.update(variant=args.variant, shape=args.shape, dtype=spec["dtype"], cap_gib=spec.get("cap_gib"),
                   wall_s=time.perf_counter() - started, error=error, env=environment())
     if torch.cuda.is_available():
@@ -203,10 +314,14 @@ def prepare(args) -> None:
 
 # ------------------------------------------------------------------ orchestration
 
-def _subprocess(*extra: str, timeout: float) -> dict:
+def _subprocess(*extra: str, timeout: float, env: dict | None = None) -> dict:
     out = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench-{os.getpid()}-{time.monotonic_ns()}.json"
     command = [sys.executable, __file__, *extra, "--worker-json", str(out)]
-    done = subprocess.run(command, timeout=timeout, capture_output=True, text=True)
+    try:
+        done = subprocess.run(command, timeout=timeout, capture_output=True, text=True,
+                              env={**os.environ, **(env or {})})
+    except subprocess.TimeoutExpired:
+        return {"error": f"timed out after {timeout:.0f} s"}
     if done.returncode != 0 or not out.exists():
         return {"error": f"exit {done.returncode}: {done.stderr[-1500:]}"}
     return json.loads(out.read_text())
@@ -247,6 +362,7 @@ def main() -> None:
     parser.add_argument("--shapes", default="lines,pages")
     parser.add_argument("--steps", type=int, default=12)
     parser.add_argument("--model-dir", default="/tmp/ocr-space-bench/model")
+    parser.add_argument("--variant-timeout", type=float, default=1800, help="seconds per variant process")
     # worker-side arguments
     parser.add_argument("--variant")
     parser.add_argument("--shape")
@@ -274,7 +390,10 @@ def main() -> None:
             extra = ["--variant", variant, "--shape", shape, "--steps", str(args.steps), "--model-dir", args.model_dir]
             if args.tiny:
                 extra.append("--tiny")
-            result = _subprocess(*extra, timeout=1800)
+            env = None
+            if VARIANTS[variant]["kind"] == "unsloth":  # Unsloth pins older transformers/TRL/datasets
+                env = {"PYTHONPATH": os.environ.get("UNSLOTH_PYTHONPATH", os.environ.get("PYTHONPATH", ""))}
+            result = _subprocess(*extra, timeout=args.variant_timeout, env=env)
             result.setdefault("variant", variant)
             result.setdefault("shape", shape)
             text_tokens = 25 if shape == "lines" else 1100
@@ -284,12 +403,16 @@ def main() -> None:
             results.append(summarise(result, flops, matmul))
             print(json.dumps({k: v for k, v in results[-1].items() if k not in ("step_times", "env")},
                              default=str), flush=True)
+            if args.json:  # after every variant: a run cut short by a time limit keeps what it measured
+                Path(args.json).write_text(json.dumps({"setup": setup, "partial": True, "results": results},
+                                                      indent=2, default=str))
 
     report = {"env": environment(), "setup": setup, "steps": args.steps, "results": results}
     for shape in args.shapes.split(","):
         by_name = {r["variant"]: r for r in results if r["shape"] == shape}
         for fast, ref, key in (("b", "a", "ratio_full"), ("b-fast", "a", "ratio_full_fast_preset"),
-                               ("b-t4", "a-t4", "ratio_15gib")):
+                               ("b-t4", "a-t4", "ratio_15gib"), ("b-eager", "a", "ratio_full_eager"),
+                               ("b", "c", "unsloth_ratio"), ("b-4bit", "a", "ratio_4bit")):
             if by_name.get(fast, {}).get("samples_per_s") and by_name.get(ref, {}).get("samples_per_s"):
                 report[f"{key}_{shape}"] = by_name[fast]["samples_per_s"] / by_name[ref]["samples_per_s"]
     if args.json:

@@ -26,17 +26,17 @@ class WindowedNGramGuard(LogitsProcessor):
 
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
         generated = input_ids[:, self.prompt_length:]
-        if generated.shape[1] < self.ngram_size - 1:
-            return scores
-        recent = generated[:, -self.window:].tolist()
         prefix_len = self.ngram_size - 1
-        for row, tokens in enumerate(recent):
-            prefix = tokens[-prefix_len:]
-            banned = {
-                tokens[i + prefix_len]
-                for i in range(len(tokens) - prefix_len)
-                if tokens[i:i + prefix_len] == prefix
-            }
-            if banned:
-                scores[row, list(banned)] = float("-inf")
-        return scores
+        if generated.shape[1] < prefix_len:
+            return scores
+        # on the device, without reading tokens back: a host sync per token would stall a replayed decode step
+        recent = generated[:, -self.window:]
+        if recent.shape[1] <= prefix_len:
+            return scores
+        prefix = recent[:, -prefix_len:]
+        windows = recent.unfold(1, prefix_len, 1)[:, :-1]  # (batch, positions, prefix_len), each followed by a token
+        matches = (windows == prefix[:, None, :]).all(dim=-1)
+        following = recent[:, prefix_len:]
+        ban = torch.where(matches, float("-inf"), float("inf")).to(scores.dtype)  # torch.where: no sync
+        # min over duplicates: a token is banned when any earlier occurrence of the prefix is followed by it
+        return scores.scatter_reduce(1, following, ban, reduce="amin", include_self=True)

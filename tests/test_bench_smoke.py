@@ -13,12 +13,14 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_infer_speed_tiny_writes_json(tmp_path):
     out = tmp_path / "infer.json"
     done = subprocess.run([sys.executable, "bench/infer_speed.py", "--tiny", "--lines", "4", "--batch-sizes", "1,4",
-                           "--new-tokens", "4", "--adapter-batch", "4", "--json", str(out)],
+                           "--new-tokens", "4", "--adapter-batch", "4", "--decode", "eager,auto", "--json", str(out)],
                           cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     report = json.loads(out.read_text())
-    assert [(run["batch_size"], run.get("adapter")) for run in report["runs"]] == [
-        (1, None), (4, None), (4, "lora, peft experts"), (4, "lora, factored")]
+    assert [(run["batch_size"], run.get("adapter"), run["decode"]) for run in report["runs"]] == [
+        (1, None, "eager"), (4, None, "eager"), (1, None, "auto"), (4, None, "auto"),
+        (4, "lora, peft experts", "auto"), (4, "lora, factored", "auto")]
+    assert "on cpu" in report["runs"][2]["decode_note"]  # the fast path says why it does not apply here
     assert all(run["mean_new_tokens"] == 4 for run in report["runs"])
     assert "speedup_batched:" in done.stdout
 

@@ -31,6 +31,9 @@ FACTORED_EXPERTS = "ocr_space_factored_lora"
 _BASE_IMPLEMENTATION = "grouped_mm"
 
 
+# eager even inside a compiled decoder layer (ocr_space.train.compile): on the H200, inductor gave the factors'
+# gradient a column-major layout that torch._grouped_mm rejects ("Invalid strides/sizes ... [64, 16, 1792]")
+@torch.compiler.disable
 def factored_lora_experts_forward(self, hidden_states: torch.Tensor, top_k_index: torch.Tensor,
                                   top_k_weights: torch.Tensor) -> torch.Tensor:
     """transformers' grouped-matmul experts forward with each projection's LoRA kept factored."""

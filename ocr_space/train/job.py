@@ -20,6 +20,7 @@ from ocr_space.errors import ConfigError
 from ocr_space.models.loading import LoadedModel
 from ocr_space.models.lora import adapter_input_casts_skipped
 from ocr_space.out_of_memory import is_out_of_memory
+from ocr_space.train.compile import compile_for_training
 from ocr_space.train.oom import TrainingOutOfMemory, oom_message
 from ocr_space.train.plan import Precision, TrainPlan, resolve_plan
 from ocr_space.train.recipe import TrainConfig
@@ -81,7 +82,9 @@ def run_training(config: TrainConfig, run: RunDir, cancel: threading.Event, resu
     # (and so its result) would depend on whatever used the global RNG before it in this process
     set_seed(config.seed)
     loaded, plan = _load_for_training(context, plan)
-    run.update_status(backend=plan.backend, backend_note=plan.backend_note, plan=plan.as_dict())
+    compiled = compile_for_training(loaded.model, plan.compile, plan.compile_note)
+    run.update_status(backend=plan.backend, backend_note=plan.backend_note, plan=plan.as_dict(),
+                      compile=compiled.as_dict())
     log.info("training path: %s (%s)", plan.backend, plan.backend_note)
     if plan.warmup_note(config):
         log.info(plan.warmup_note(config))

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ocr_space.errors import ConfigError
+from ocr_space.train.compile import compile_decision
 from ocr_space.train.memory_fit import FitResult, MemoryPlan
 from ocr_space.train.recipe import CHECKPOINTING_BELOW_GIB, TrainConfig
 from ocr_space.train.tracking import check_tracker
@@ -78,6 +79,9 @@ class TrainPlan:
     warmup_steps: int = 0
     #: the memory probe's attempts, once it ran
     memory_probe: tuple[dict, ...] | None = None
+    #: regional torch.compile of the repeated layers, and why (ocr_space.train.compile)
+    compile: bool = False
+    compile_note: str = ""
 
     def warmup_note(self, config: TrainConfig) -> str | None:
         """A line for the log when the warm-up was clamped, else None."""
@@ -100,7 +104,9 @@ class TrainPlan:
         """This plan on the PEFT path after Unsloth failed to load (``backend: auto`` only)."""
         _check_four_bit(config, self.device)
         memory, probe = _memory_decision(config, self.device, "peft", self.gpu_budget_bytes)
-        return dataclasses.replace(self, backend="peft", backend_note=note, memory=memory, probe_memory=probe)
+        compiled, compile_note = compile_decision(config.compile, self.device, "peft")
+        return dataclasses.replace(self, backend="peft", backend_note=note, memory=memory, probe_memory=probe,
+                                   compile=compiled, compile_note=compile_note)
 
     def as_dict(self) -> dict[str, Any]:
         """The plan as ``status.json`` records it (plain JSON values)."""
@@ -117,6 +123,7 @@ class TrainPlan:
             "probe_memory": self.probe_memory, "warmup_steps": self.warmup_steps, "report_to": self.report_to,
             "memory_probe": list(self.memory_probe) if self.memory_probe is not None else None,
             "gpu_budget_gib": round(self.gpu_budget_bytes / 2**30, 2) if self.gpu_budget_bytes else None,
+            "compile": self.compile, "compile_note": self.compile_note,
         }
 
 
@@ -138,9 +145,11 @@ def resolve_plan(config: TrainConfig) -> TrainPlan:
         _check_four_bit(config, device)
     budget = gpu_budget_bytes(device)
     memory, probe = _memory_decision(config, device, backend, budget)
+    compiled, compile_note = compile_decision(config.compile, device, backend)
     return TrainPlan(device=device, precision=precision, optim=optim, family=family, mode=mode, backend=backend,
                      backend_note=note, memory=memory, probe_memory=probe, gpu_budget_bytes=budget,
-                     warmup_steps=min(config.warmup_steps, config.steps), report_to=check_tracker(config.report_to))
+                     warmup_steps=min(config.warmup_steps, config.steps), report_to=check_tracker(config.report_to),
+                     compile=compiled, compile_note=compile_note)
 
 
 def resolve_precision(config: TrainConfig, device: str) -> Precision:

@@ -18,7 +18,7 @@ from typing import Any
 from ocr_space.errors import ConfigError
 
 SCHEDULERS = ("linear", "cosine", "constant", "constant_with_warmup")
-OPTIMIZERS = ("auto", "adamw_torch", "adamw_8bit", "paged_adamw_8bit", "adafactor", "sgd")
+OPTIMIZERS = ("auto", "adamw_torch", "adamw_torch_fused", "adamw_8bit", "paged_adamw_8bit", "adafactor", "sgd")
 PRECISIONS = ("auto", "fp32", "fp16", "bf16")
 BACKENDS = ("auto", "peft", "unsloth")
 CHECKPOINTING = ("auto", "on", "decoder", "off")
@@ -26,6 +26,7 @@ CHECKPOINTING = ("auto", "on", "decoder", "off")
 TRACKERS = ("none", "tensorboard", "trackio")
 #: what push-on-finish uploads: the LoRA adapter, or the base with the adapter merged in (16-bit)
 PUSH_KINDS = ("adapter", "merged")
+COMPILE = ("auto", "on", "off")
 #: when the memory probe is off (fit_to_memory false, 4-bit): below this much GPU memory "auto" checkpoints
 #: activations; above, the default micro-batch fits without (8 pages peak at 47 GiB in bf16; bench/RESULTS.md)
 CHECKPOINTING_BELOW_GIB = 40.0
@@ -121,6 +122,9 @@ class TrainConfig:
     backend: str = field(default="auto", metadata={
         "help": "training path: " + ", ".join(BACKENDS) + "; auto = Unsloth's fast path on CUDA when it imports "
                 "and supports the model, else transformers + PEFT"})
+    compile: str = field(default="auto", metadata={
+        "help": "regional torch.compile of the repeated layers (PEFT backend only): on, off; auto = off until a "
+                "GPU run shows it pays (bench/RESULTS.md, 2026-12-02: warm-up over 200 s on the H200)"})
 
     def validate(self) -> "TrainConfig":
         """Check every field; raise :class:`ConfigError` naming the first bad one. Returns self."""
@@ -148,6 +152,9 @@ class TrainConfig:
         _require_choice(self, "push_kind", PUSH_KINDS)
         _require(isinstance(self.source_split, str), "source_split", "must be text such as train[:1000], or empty")
         _require(isinstance(self.push_to, str), "push_to", "must be a Hub repo id such as you/my-ocr-lora, or empty")
+        if isinstance(self.compile, bool):  # YAML reads a bare on/off as true/false
+            self.compile = "on" if self.compile else "off"
+        _require_choice(self, "compile", COMPILE)
         _require(isinstance(self.train_modules, (list, tuple)) and all(isinstance(m, str) and m.strip()
                                                                         for m in self.train_modules),
                  "train_modules", "must be a list of module names such as ['lm_head']")

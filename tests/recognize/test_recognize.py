@@ -68,3 +68,25 @@ def test_generation_never_emits_the_image_placeholder(tiny_loaded, example_lines
     monkeypatch.setattr(tiny_loaded.model, "generate", spy)
     recognize(tiny_loaded, example_lines[0], max_new_tokens=2, mode="small")
     assert seen["suppress_tokens"] == [tiny_loaded.processor.image_token_id]
+
+
+def _banned_by_rule(tokens: list[int], ngram_size: int) -> set[int]:
+    """The guard's rule, written out: tokens that would complete an n-gram already seen in ``tokens``."""
+    prefix_len = ngram_size - 1
+    prefix = tokens[-prefix_len:]
+    return {tokens[i + prefix_len] for i in range(len(tokens) - prefix_len) if tokens[i:i + prefix_len] == prefix}
+
+
+def test_ngram_guard_matches_its_rule_on_random_batches():
+    generator = torch.Generator().manual_seed(0)
+    for ngram_size, window, length in ((2, 10, 12), (3, 10, 30), (4, 90, 60), (3, 6, 5)):
+        # a small vocabulary makes repeats (and duplicate banned tokens) common
+        input_ids = torch.randint(0, 5, (6, 3 + length), generator=generator)
+        scores = torch.randn(6, 5, generator=generator)
+        guarded = WindowedNGramGuard(prompt_length=3, ngram_size=ngram_size, window=window)(input_ids, scores.clone())
+        for row in range(6):
+            recent = input_ids[row, 3:].tolist()[-window:]
+            banned = _banned_by_rule(recent, ngram_size) if len(recent) >= ngram_size - 1 else set()
+            for token in range(5):
+                expected = float("-inf") if token in banned else scores[row, token].item()
+                assert guarded[row, token].item() == expected, (ngram_size, window, row, token)

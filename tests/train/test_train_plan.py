@@ -8,6 +8,7 @@ import torch
 from ocr_space.errors import ConfigError, ModelLoadError
 from ocr_space.train import RunDir, TrainConfig, train
 from ocr_space.train import plan as plan_module
+from ocr_space.train.compile import AUTO_OFF_REASON
 from ocr_space.train.memory_fit import FitResult, MemoryPlan
 from ocr_space.train.plan import resolve_plan
 
@@ -92,7 +93,7 @@ def test_a_run_resolves_its_plan_once_and_records_it_in_status(reader_model_dir,
                                                    "resolve_backend", "gpu_budget_bytes", "pick_device"))
     counted(job, "resolve_plan")
     for name in ("resolve_precision", "resolve_optimizer", "resolve_backend", "resolve_checkpointing",
-                 "gpu_budget_bytes"):
+                 "gpu_budget_bytes", "compile_decision"):
         counted(plan_module, name)
     config = TrainConfig(model=str(reader_model_dir), data=str(small_dataset), out=str(tmp_path / "run"), steps=1,
                          batch_size=2, grad_accum=1, warmup_steps=0, save_steps=50, eval_samples=0, device="cpu")
@@ -100,13 +101,14 @@ def test_a_run_resolves_its_plan_once_and_records_it_in_status(reader_model_dir,
 
     assert result.state == "done"
     assert calls == dict.fromkeys(["resolve_plan", "resolve_precision", "resolve_optimizer", "resolve_backend",
-                                   "resolve_checkpointing", "gpu_budget_bytes"], 1)
+                                   "resolve_checkpointing", "gpu_budget_bytes", "compile_decision"], 1)
     recorded = RunDir(tmp_path / "run").read_status()["plan"]
     assert recorded == {"device": "cpu", "dtype": "float32", "fp16": False, "bf16": False, "optim": "adamw_torch",
                         "family": "deepseek-ocr-2", "mode": "small", "backend": "peft",
                         "backend_note": recorded["backend_note"], "batch_size": 2, "grad_accum": 1,
                         "gradient_checkpointing": "off", "probe_memory": False, "memory_probe": None,
-                        "gpu_budget_gib": None, "warmup_steps": 0, "report_to": "none"}
+                        "gpu_budget_gib": None, "compile": False, "compile_note": AUTO_OFF_REASON, "warmup_steps": 0,
+                        "report_to": "none"}
 
 
 def test_the_memory_probes_answer_is_what_the_trainer_runs(reader_model_dir, small_dataset, tmp_path, monkeypatch):
