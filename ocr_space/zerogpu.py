@@ -9,7 +9,7 @@ Everywhere else (other hardware, CPU, tests) :func:`on_gpu` returns the
 function itself and ``spaces`` is never imported.
 
 Training does not fit ZeroGPU's per-call lease (minutes, not an hour); the
-Fine-tune tab says so (:data:`TRAINING_NEEDS_DEDICATED_GPU`).
+Fine-tune tab says so and how to pick a dedicated GPU (``notice.zero_gpu_training``).
 
 >>> gpu_seconds("small", lines=8, batch_size=8)
 34
@@ -32,10 +32,6 @@ SECONDS_PER_BATCH = {"tiny": 3, "small": 4, "base": 8, "large": 10, "tiles": 30,
 SETUP_SECONDS = 30
 #: ZeroGPU refuses longer asks for most users
 MAX_SECONDS = 300
-TRAINING_NEEDS_DEDICATED_GPU = (
-    "This Space runs on ZeroGPU, which lends a GPU for a few minutes per call: enough to recognize and compare, "
-    "not to train. Training needs a dedicated GPU (T4 or better): duplicate the Space and pick the hardware under "
-    "Settings -> Space hardware (e.g. 'Nvidia T4 small'), or run `python -m ocr_space train` on your own machine.")
 
 F = TypeVar("F", bound=Callable)
 

@@ -7,6 +7,7 @@ import tempfile
 import gradio as gr
 import pandas as pd
 
+from ocr_space.config import datasets_root
 from ocr_space.evaluation.compare import compare
 from ocr_space.evaluation.engines import classic_engine_status
 from ocr_space.evaluation.normalize import WHITESPACE_MODES, Normalization
@@ -16,7 +17,9 @@ from ocr_space.models.cache import MODELS
 from ocr_space.ui.errors import shows_errors
 from ocr_space.ui.form import Form, field_values
 from ocr_space.ui.model_field import default_model, follow_model, mode_choices
+from ocr_space.ui.pickers import dataset_choices, dataset_picker
 from ocr_space.ui.strings import t, text
+from ocr_space.zerogpu import gpu_seconds, on_gpu
 
 ENGINE_CHOICES = ["base", "tuned", "merged", "tesseract", "rapidocr"]
 #: the mode dropdown's "no choice": the family's default mode
@@ -67,7 +70,15 @@ def _columns(**values) -> dict:
     return {t(f"compare.column.{name}"): value for name, value in values.items()}
 
 
+def _compare_seconds(progress=None, **values) -> int:
+    """The ZeroGPU lease of a comparison: its lines in batches, once per model engine ticked."""
+    models = len([name for name in values.get("engines") or [] if name in ("base", "tuned", "merged")]) or 1
+    return models * gpu_seconds(values.get("mode"), lines=int(values.get("limit") or 200),
+                                batch_size=int(values.get("batch_size") or 8))
+
+
 @shows_errors
+@on_gpu(_compare_seconds)  # ZeroGPU only; else a no-op
 def run_compare(progress=gr.Progress(), **values):
     """Handler: run compare() on the form's values (by setting name) and return (verdict, summary, chart, samples
     html, confusions, report files)."""
@@ -111,7 +122,9 @@ def build() -> None:
         defaults = Normalization()
         with gr.Row():
             with gr.Column():
-                form.field("data", gr.Textbox)
+                # the visitor's datasets, newest first (page load); a Hub dataset id can still be typed
+                data = form.field("data", gr.Dropdown, choices=dataset_choices(datasets_root()), value=None,
+                                  allow_custom_value=True)
                 with gr.Row():
                     form.field("split", gr.Dropdown, choices=["test", "validation", "train"], value="test")
                     form.field("limit", gr.Number, value=200, precision=0, minimum=0)
@@ -142,5 +155,6 @@ def build() -> None:
         files = gr.File(label=t("compare.files"), file_count="multiple", interactive=False)
         model.change(lambda name, current: follow_model(name, current, DEFAULT_MODE), inputs=[model, mode],
                      outputs=mode, show_progress="hidden")
+        gr.on(triggers=None, fn=lambda: dataset_picker(datasets_root()), inputs=None, outputs=data)
         run.click(run_compare, inputs_kwargs=form.inputs, outputs=[verdict, summary, chart, samples, confusions, files],
                   api_name="compare")

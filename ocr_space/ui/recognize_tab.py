@@ -10,12 +10,14 @@ from ocr_space.ui.errors import shows_errors
 from ocr_space.ui.form import Form
 from ocr_space.ui.model_field import default_model, follow_model, mode_choices, model_choices
 from ocr_space.ui.strings import t
+from ocr_space.zerogpu import gpu_seconds, on_gpu
 
 #: the mode dropdown's "no choice": the family's default mode
 DEFAULT_MODE = "default"
 
 
 @shows_errors
+@on_gpu(lambda progress=None, **values: gpu_seconds(values.get("mode"), lines=1))  # ZeroGPU only; else a no-op
 def run_recognize(progress=gr.Progress(), **values):
     """Handler: load (cached) and read the image; returns (text, details markdown)."""
     if values["image"] is None:

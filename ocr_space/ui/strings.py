@@ -47,8 +47,8 @@ STRINGS = {
     "compare.tab": "Compare",
     "compare.intro": "Score engines on the same dataset split: CER with a 95% bootstrap interval against the first "
                      "engine, the characters each engine confuses, and the lines behind the numbers.",
-    "compare.data": "Dataset folder ({prefix}_{train,validation,test}.parquet)",
-    "compare.split": "Split",
+    "compare.data": "Dataset: one of yours, a folder ({prefix}_{train,validation,test}.parquet) or a Hub dataset id",
+    "compare.split": "Split (of a Hub dataset too: only its first N lines are downloaded)",
     "compare.limit": "Lines (first N; 0 = all)",
     "compare.model": "Base model (Hub repo id or local folder)",
     "compare.adapter": "LoRA adapter for 'tuned' (folder or Hub repo id)",

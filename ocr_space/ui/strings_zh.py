@@ -28,8 +28,8 @@ STRINGS_ZH_CN = {
     "compare.tab": "对比",
     "compare.intro": "在同一数据集划分上为多个引擎打分：字符错误率 (CER) 及其相对第一个引擎的 95% 自助法置信区间、"
                      "各引擎混淆的字符，以及数字背后的具体文本行。",
-    "compare.data": "数据集文件夹（{prefix}_{train,validation,test}.parquet）",
-    "compare.split": "划分",
+    "compare.data": "数据集：你的数据集、文件夹（{prefix}_{train,validation,test}.parquet）或 Hub 数据集 ID",
+    "compare.split": "划分（Hub 数据集同样适用：只下载前 N 行）",
     "compare.limit": "行数（取前 N 行；0 = 全部）",
     "compare.model": "基础模型（Hub 仓库 ID 或本地文件夹）",
     "compare.adapter": "“tuned”使用的 LoRA 适配器（文件夹或 Hub 仓库 ID）",
@@ -168,7 +168,7 @@ STRINGS_ZH_CN = {
     "finetune.intro": "在你的数据集上训练 LoRA 适配器。任务在后台运行：刷新页面或在另一个浏览器中打开，"
                       "都会重新连接到 **运行** 中显示的那次训练。",
     "finetune.model": "基础模型（Hub 仓库 ID 或本地文件夹）",
-    "finetune.data": "数据集（“构建数据集”生成的文件夹，或带 image/text 列的 Hub 数据集 ID）",
+    "finetune.data": "数据集（“构建数据集”生成的数据集，或带 image/text 列的 Hub 数据集 ID）",
     "finetune.out": "运行文件夹（可选；默认在运行根目录下新建）",
     "finetune.preset": "预设",
     "finetune.preset_info": "Quick = 参考配方（60 步）；Thorough = 300 步、r=32、更多测试行",

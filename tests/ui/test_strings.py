@@ -63,7 +63,7 @@ def test_building_gives_browser_keys_and_registers_formatted_texts_in_every_lang
     assert tables["zh-CN"][formatted.key] == "数据集名称（/data/ocr-space/datasets 下的文件夹）"
     assert tables["en"][formatted.key] == "Dataset name (folder under /data/ocr-space/datasets)"
     # braces the browser would read as ICU variables are quoted
-    assert tables["en"]["compare.data"] == "Dataset folder ('{'prefix'}'_'{'train,validation,test'}'.parquet)"
+    assert tables["en"]["dataset.prefix"] == "File prefix ('{'prefix'}'_train.parquet …)"
 
 
 def test_in_language_forces_a_table():
