@@ -115,7 +115,7 @@ def _availability_line() -> str:
 
 def build() -> None:
     """Add the tab's components and events to the current Blocks."""
-    with gr.Tab(t("compare.tab"), id="compare"):
+    with gr.Tab(t("compare.tab"), id="compare") as tab:
         gr.Markdown(t("compare.intro"))
         # keyed by compare()'s and Normalization's names; the order is the API's ("/compare") parameter order
         form = Form("compare", Normalization)
@@ -156,5 +156,7 @@ def build() -> None:
         model.change(lambda name, current: follow_model(name, current, DEFAULT_MODE), inputs=[model, mode],
                      outputs=mode, show_progress="hidden")
         gr.on(triggers=None, fn=lambda: dataset_picker(datasets_root()), inputs=None, outputs=data)
+        tab.select(lambda current: dataset_picker(datasets_root(), current or None), inputs=data, outputs=data,
+                   show_progress="hidden")
         run.click(run_compare, inputs_kwargs=form.inputs, outputs=[verdict, summary, chart, samples, confusions, files],
                   api_name="compare")

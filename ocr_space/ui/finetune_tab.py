@@ -214,7 +214,7 @@ def _pusher(product: str):
 
 def build() -> None:
     """Add the tab's components and events to the current Blocks."""
-    with gr.Tab(t("finetune.tab"), id="finetune"):
+    with gr.Tab(t("finetune.tab"), id="finetune") as tab:
         gr.Markdown(t("finetune.intro"))
         form = Form("finetune", TrainConfig)
         with gr.Row():
@@ -281,6 +281,9 @@ def build() -> None:
         # no triggers and no inputs = on page load: a reload or a second browser re-attaches to the job
         gr.on(triggers=None, fn=initial_run, inputs=None, outputs=run_dir)
         gr.on(triggers=None, fn=page_load, inputs=None, outputs=[form["data"], interrupted], api_name="train_page")
+        # coming back from Build Dataset: the list is fresh and, if none was picked, the newest (just built) is
+        tab.select(lambda current: dataset_picker(datasets_root(), current or None), inputs=form["data"],
+                   outputs=form["data"], show_progress="hidden")
         merge_button.click(merge_run_files, inputs=run_dir, outputs=[product_result, files], api_name="run_merge")
         export_button.click(export_v1_files, inputs=run_dir, outputs=[product_result, files], api_name="run_export_v1")
         push_merged_button.click(_pusher("merged"), inputs=[run_dir, product_repo, product_private],
