@@ -231,7 +231,8 @@ STRINGS_ZH_CN = {
     "runs.push_merged": "推送合并模型",
     "runs.push_v1": "推送 v1 导出",
     "runs.result": "结果",
-    "runs.merged.done": "已合并到 `{folder}`（16 位，与基础模型相同的数据类型）；下方 {count} 个文件可下载，也可以推送。",
+    "runs.merged.done": "已合并到 `{folder}`（16 位，与基础模型相同的数据类型）；"
+                        "下方 {count} 个文件可下载，也可以推送。",
     "runs.merged-v1.done": "已按 DeepSeek-OCR v1 官方格式导出到 `{folder}`（vLLM 和官方代码可直接加载）；"
                            "下方 {count} 个文件可下载，也可以推送。",
     "runs.pushed": "已推送到 {url}：{count} 个文件，{size}。",
