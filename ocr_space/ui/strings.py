@@ -25,7 +25,7 @@ import re
 from collections.abc import Iterator
 from contextvars import ContextVar
 
-from ocr_space.ui.strings_zh import STRINGS_ZH_CN
+from ocr_space.ui.strings_zh import HELP_ZH_CN, STRINGS_ZH_CN
 
 STRINGS = {
     "title": "# ocr-space\nTurn a general DeepSeek-OCR model into an expert on your documents.",
@@ -291,6 +291,8 @@ STRINGS = {
 
 #: language code -> table; the browser's language picks one (``zh``, ``zh-TW`` ... fall back to zh-CN, the rest to en)
 TABLES = {"en": STRINGS, "zh-CN": STRINGS_ZH_CN}
+#: translations of the settings' help texts (``help.CLASS.FIELD``), whose English is the field's metadata["help"]
+HELP = {"zh-CN": HELP_ZH_CN}
 DEFAULT_LANGUAGE = "en"
 
 _building: ContextVar[bool] = ContextVar("ocr_space_ui_building", default=False)
@@ -367,8 +369,7 @@ def t(key: str, **values):
 def t_or(key: str, english: str):
     """Like :func:`t` for text whose English lives elsewhere (a settings field's help): ``key`` translates it
     where a table has it, else every language shows ``english``."""
-    texts = {language: table.get(key, english) if language != DEFAULT_LANGUAGE else english
-             for language, table in TABLES.items()}
+    texts = {language: HELP.get(language, {}).get(key, english) for language in TABLES}
     if _building.get():
         return _registered(key, texts)
     return texts.get(current_language(), english)

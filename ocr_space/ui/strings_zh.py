@@ -243,8 +243,10 @@ STRINGS_ZH_CN = {
     "runs.not_finished": "{run} 还没有训练完成的适配器：合并和导出需要已完成训练的运行。",
     "notice.work_lost": "⚠️ **这个 Space 没有持久存储：重启后训练运行、数据集和报告都会丢失。** 请在“微调”中打开"
                         "*训练完成后推送*（或在“分享”中推送），或在 Space 设置中添加持久存储。",
-    "notice.gpu_unusable": "⚠️ **无法使用 GPU：所有计算都在 CPU 上进行（约 90 秒一行）。** 本机有 {gpus}，NVIDIA 驱动为 "
-                           "{driver}，但安装的 torch 是 CUDA {cuda} 版本，需要 {needed} 或更新的驱动。解决方法：安装同一"
+    "notice.gpu_unusable": "⚠️ **无法使用 GPU：所有计算都在 CPU 上进行（约 90 秒一行）。** 本机有 {gpus}，"
+                           "NVIDIA 驱动为 "
+                           "{driver}，但安装的 torch 是 CUDA {cuda} 版本，"
+                           "需要 {needed} 或更新的驱动。解决方法：安装同一"
                            "版本 torch 的 CUDA 12.x 构建（见 README 的 *A GPU the app cannot use*），或升级驱动。",
     "notice.gpu_cpu_torch": "⚠️ **无法使用 GPU：所有计算都在 CPU 上进行（约 90 秒一行）。** 本机有 {gpus}（驱动 "
                             "{driver}），但安装的 torch 是仅支持 CPU 的版本；请安装它的 CUDA 版本。",
@@ -254,4 +256,53 @@ STRINGS_ZH_CN = {
     "error.no_image": "请先上传一张图片。",
     "error.out_of_memory": "GPU 显存不足。请降低分辨率模式或最多生成的 token 数，或卸载其他模型；应用仍在运行。",
     "error.unexpected": "ocr-space 内部出错（{kind}）。应用仍在运行；详细信息在服务器日志中。",
+}
+
+#: help texts (info under a field) of the settings the forms show, by ``help.CLASS.FIELD``; the English is each
+#: dataclass field's ``metadata["help"]``, so it is not repeated in ``strings.STRINGS``
+HELP_ZH_CN = {
+    "help.TrainConfig.model": "基础模型：Hub 仓库 ID 或本地文件夹",
+    "help.TrainConfig.data": "数据集文件夹（{prefix}_{train,validation,tes"
+                             "t}.parquet）或带 image/text 列的 Hub 数据集 ID",
+    "help.TrainConfig.out": "运行文件夹；留空 = 在 $OCR_SPACE_RUNS（或 ./runs）下新建",
+    "help.TrainConfig.steps": "训练的优化器步数",
+    "help.TrainConfig.learning_rate": "LoRA 权重的峰值学习率",
+    "help.TrainConfig.batch_size": "每次前向的样本数（微批次）；GPU 显存不够时调低它并调高梯度累积（"
+                                   "显存探测会自动这样做）",
+    "help.TrainConfig.grad_accum": "每个优化器步的微批次数（批大小 × 梯度累积 = 每步样本数）",
+    "help.TrainConfig.warmup_steps": "学习率从 0 升到峰值所用的步数（不超过总步数：更短的训练会在全部步数内预热）",
+    "help.TrainConfig.seed": "LoRA 初始化、数据顺序和 dropout 的随机种子",
+    "help.TrainConfig.lora_r": "LoRA 秩",
+    "help.TrainConfig.lora_alpha": "LoRA alpha（更新按 alpha / r 缩放）",
+    "help.TrainConfig.train_modules": "全量训练并随适配器保存的模块（PEFT modules_to_save），例如 lm_head",
+    "help.TrainConfig.mode": "分辨率模式；留空 = 模型系列的训练模式（DeepSeek-OCR-2：small，不切块）",
+    "help.TrainConfig.max_length": "样本的最大 token 数（图像 + 提示词 + 答案）；更长的答案会被截断",
+    "help.TrainConfig.max_train_samples": "最多使用这么多训练行（0 = 全部）",
+    "help.TrainConfig.source_split": "Hub 数据集：用于训练的划分和行数，例如 train[:1000]（"
+                                     "留空 = train，按最多训练行数截取）；"
+                                     "只下载这些行和用于评测的测试行",
+    "help.TrainConfig.gradient_checkpointing": "在反向传播中重算激活以节省显存：on（每一层）、"
+                                               "decoder（仅语言模型层）、off；"
+                                               "auto 在 CUDA 上默认关闭，除非显存探测发现最重的批次放不下",
+    "help.TrainConfig.load_in_4bit": "QLoRA：4 位 NF4 基础权重（仅 CUDA + bitsandbytes）",
+    "help.TrainConfig.save_steps": "每隔这么多步保存一个可继续训练的检查点（适配器 + 优化器 + 调度器 + 随机数状态）",
+    "help.TrainConfig.eval_samples": "训练前后的字符错误率 CER 最多在这么多测试行上计算（0 = 不评测）",
+    "help.TrainConfig.push_to": "训练结束后推送到这个 Hub 仓库（用户名/名称，或只写名称表示你自己的命名空间；"
+                                "留空 = 不推送），"
+                                "使用已登录用户的 token；推送失败时本地适配器保留不变",
+    "help.TrainConfig.push_private": "推送时创建私有仓库",
+    "help.TrainConfig.push_kind": "推送内容：adapter（LoRA 文件）或 merged（合并了适配器的基础模型，16 位）",
+    "help.TrainConfig.report_to": "实验跟踪：none、tensorboard、trackio；tensorboard 把事件文件写进运行文件夹"
+                                  "（tensorboard --logdir 运行根目录 可查看全部运行），trackio 记录到项目 ocr-space",
+    "help.Normalization.nfkc": "Unicode NFKC：把兼容形式（全角 ASCII、连字、带圈数字）转为普通形式",
+    "help.Normalization.fold_width": "只统一全角/半角对（２ -> 2，ｶ -> カ，全角空格 -> 空格）",
+    "help.Normalization.fold_punctuation": "中文标点转为 ASCII（。 -> .，、 -> ,）",
+    "help.Normalization.whitespace": "keep（保持原样）、collapse（去首尾，多个空白合为一个空格）、cjk（先 collapse，"
+                                     "再删除紧挨汉字的空格）、remove（删除全部空白）",
+    "help.Degradations.blur": "最大高斯模糊半径（像素）",
+    "help.Degradations.noise": "像素噪声的最大标准差（0-255）",
+    "help.Degradations.jpeg": "JPEG 质量从 [jpeg, 95] 中随机取，这是最低值；0 = 不做 JPEG 压缩",
+    "help.Degradations.rotation": "最大倾斜角度（两个方向）",
+    "help.Degradations.contrast": "对比度因子从 [contrast, 1] 中随机取，这是最低值；1 = 墨迹始终最浓",
+    "help.Degradations.background": "仿扫描纸张：底色、不均匀光照、纹理、斑点，偶尔有一条横线",
 }

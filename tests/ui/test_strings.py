@@ -70,3 +70,26 @@ def test_in_language_forces_a_table():
     with in_language("zh-CN"):
         assert text("finetune.cancel") == "取消"
     assert set(TABLES) == {"en", "zh-CN"}
+
+
+def test_every_help_text_the_forms_show_is_translated_and_names_a_real_field():
+    import dataclasses
+
+    from ocr_space.data.synth import Degradations
+    from ocr_space.evaluation.normalize import Normalization
+    from ocr_space.train.recipe import TrainConfig
+    from ocr_space.ui.finetune_tab import ADVANCED_FIELDS, FINISH_FIELDS
+    from ocr_space.ui.strings_zh import HELP_ZH_CN
+
+    classes = {cls.__name__: cls for cls in (TrainConfig, Normalization, Degradations)}
+    helped = {f"help.{name}.{field.name}" for name, cls in classes.items() for field in dataclasses.fields(cls)
+              if field.metadata.get("help")}
+    assert set(HELP_ZH_CN) <= helped
+    shown = {f"help.TrainConfig.{name}" for name in ("model", "data", "out", *ADVANCED_FIELDS, *FINISH_FIELDS)}
+    shown |= {key for key in helped if not key.startswith("help.TrainConfig.")}
+    assert shown & helped <= set(HELP_ZH_CN)
+    with in_language("zh-CN"):
+        from ocr_space.ui.strings import t_or
+
+        assert t_or("help.TrainConfig.steps", "optimizer steps to train") == "训练的优化器步数"
+    assert t_or("help.TrainConfig.steps", "optimizer steps to train") == "optimizer steps to train"
