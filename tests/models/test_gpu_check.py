@@ -45,3 +45,15 @@ def test_the_app_shows_the_notice_above_the_tabs_in_the_visitors_language():
     assert "无法使用 GPU" in notice and "535.104.05" in notice and "580" in notice
     english = notices(gpu=gpu, lost_on_restart=True)
     assert "lost when it restarts" in english[0] and "CUDA 13.0 build" in english[1]
+
+
+def test_a_model_command_says_it_first_on_stderr(monkeypatch, capsys, tmp_path):
+    from ocr_space.cli import main
+    from ocr_space.models import gpu_check
+
+    found = unusable_gpu(probe([("Tesla T4", "535.104.05")]))
+    monkeypatch.setattr(gpu_check, "this_machine", lambda: found)
+    assert main(["recognize", "--model", str(tmp_path / "absent"), "x.png"]) == 2
+    warning, error = capsys.readouterr().err.splitlines()[:2]
+    assert warning.startswith("warning: This machine has Tesla T4 with NVIDIA driver 535.104.05")
+    assert error.startswith("error: ")
