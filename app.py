@@ -9,7 +9,7 @@ from ocr_space.startup import on_start, prepare_process  # noqa: E402
 
 prepare_process()  # HF_HOME on persistent storage, ZeroGPU's `spaces` first: before gradio, torch, the Hub client
 
-from ocr_space.config import server_host  # noqa: E402
+from ocr_space.config import LIMITS, server_host  # noqa: E402
 from ocr_space.ui import build_app  # noqa: E402
 
 logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -18,4 +18,7 @@ demo = build_app()
 
 if __name__ == "__main__":
     on_start()
-    demo.queue().launch(server_name=server_host())
+    # limits a public Space needs (see README, "Running it as a public Space"); uploads over the size are refused
+    # by Gradio before any handler (or image decoder) sees them
+    demo.queue(max_size=LIMITS.queue_size).launch(server_name=server_host(),
+                                                  max_file_size=f"{int(LIMITS.max_file_mb)}mb")

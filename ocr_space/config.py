@@ -106,3 +106,120 @@ def on_space() -> bool:
 def server_host() -> str:
     """Bind all interfaces on a Space (its proxy must reach us), loopback elsewhere."""
     return os.environ.get("OCR_SPACE_HOST") or ("0.0.0.0" if on_space() else "127.0.0.1")
+
+
+# ---- a public deployment (a Space, or any non-loopback address): who may do what, where files live, limits
+
+USERS_DIR_ENV = "OCR_SPACE_USERS"
+TRAINERS_ENV = "OCR_SPACE_TRAINERS"
+SHARED_ROOTS_ENV = "OCR_SPACE_SHARED_ROOTS"
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def public_mode() -> bool:
+    """True when strangers can reach the app: on a Space, or listening on a non-loopback address.
+
+    Then visitors get their own folders, typed paths are confined to them, and training needs a signed-in
+    trainer (see :mod:`ocr_space.workspace` and ``ocr_space.ui.access``). On 127.0.0.1 everything stays open.
+    """
+    return on_space() or server_host() not in LOOPBACK_HOSTS
+
+
+def users_root() -> Path:
+    """Where each visitor's own folder lives in public mode: `$OCR_SPACE_USERS`, else `users/` next to the runs
+    folder (`/data/ocr-space/users` on a Space with persistent storage, else `./users`)."""
+    if os.environ.get(USERS_DIR_ENV):
+        return Path(os.environ[USERS_DIR_ENV])
+    return runs_root().parent / "users"
+
+
+def space_owner() -> str | None:
+    """The Space's owner (the platform sets `SPACE_AUTHOR_NAME`), None off a Space."""
+    return os.environ.get("SPACE_AUTHOR_NAME") or None
+
+
+def trainers() -> frozenset[str]:
+    """Hub user names allowed to train in public mode: `$OCR_SPACE_TRAINERS` (comma-separated), else the owner."""
+    listed = os.environ.get(TRAINERS_ENV)
+    if listed is not None:
+        return frozenset(name.strip() for name in listed.split(",") if name.strip())
+    return frozenset({space_owner()} - {None})
+
+
+def shared_roots() -> tuple[Path, ...]:
+    """Read-only folders every visitor may read (examples, the owner's models): the package's `examples/`,
+    the default model when it is a local folder, and `$OCR_SPACE_SHARED_ROOTS` (separated by `os.pathsep`)."""
+    roots = [Path(__file__).resolve().parent.parent / "examples"]
+    model = os.environ.get(DEFAULT_MODEL_ENV, "")
+    if model and Path(model).expanduser().is_dir():
+        roots.append(Path(model).expanduser())
+    roots += [Path(part) for part in os.environ.get(SHARED_ROOTS_ENV, "").split(os.pathsep) if part.strip()]
+    return tuple(roots)
+
+
+def _env_number(name: str, default: float) -> float:
+    value = os.environ.get(name, "").strip()
+    try:
+        return float(value) if value else default
+    except ValueError:
+        raise ValueError(f"{name}={value!r} is not a number") from None
+
+
+class Limits:
+    """Caps a public deployment needs, each from an env var (documented in the README's public-Space section).
+
+    Read when asked (not at import), so tests and the owner can change them without restarting Python.
+    """
+
+    @property
+    def max_file_mb(self) -> float:
+        """`OCR_SPACE_MAX_FILE_MB`: the largest upload Gradio accepts (default 50 MB)."""
+        return _env_number("OCR_SPACE_MAX_FILE_MB", 50)
+
+    @property
+    def queue_size(self) -> int:
+        """`OCR_SPACE_QUEUE_SIZE`: events waiting in the queue before new ones are refused (default 32)."""
+        return int(_env_number("OCR_SPACE_QUEUE_SIZE", 32))
+
+    @property
+    def event_seconds(self) -> float:
+        """`OCR_SPACE_EVENT_SECONDS`: how long one Recognize / Compare / pre-label / build may take (default 900)."""
+        return _env_number("OCR_SPACE_EVENT_SECONDS", 900)
+
+    @property
+    def gpu_wait_seconds(self) -> float:
+        """`OCR_SPACE_GPU_WAIT_SECONDS`: how long a request waits for the GPU before giving up (default 600)."""
+        return _env_number("OCR_SPACE_GPU_WAIT_SECONDS", 600)
+
+    @property
+    def max_pixels(self) -> int:
+        """`OCR_SPACE_MAX_MEGAPIXELS`: the largest image Recognize decodes (default 50 MP)."""
+        return int(_env_number("OCR_SPACE_MAX_MEGAPIXELS", 50) * 1_000_000)
+
+    @property
+    def max_prelabel(self) -> int:
+        """`OCR_SPACE_MAX_PRELABEL`: images pre-labelled per click (default 200)."""
+        return int(_env_number("OCR_SPACE_MAX_PRELABEL", 200))
+
+    @property
+    def max_compare_lines(self) -> int:
+        """`OCR_SPACE_MAX_COMPARE_LINES`: lines one Compare run reads (default 2000)."""
+        return int(_env_number("OCR_SPACE_MAX_COMPARE_LINES", 2000))
+
+    @property
+    def max_synth(self) -> int:
+        """`OCR_SPACE_MAX_SYNTH`: synthetic lines one build renders (default 20000)."""
+        return int(_env_number("OCR_SPACE_MAX_SYNTH", 20000))
+
+    @property
+    def max_steps(self) -> int:
+        """`OCR_SPACE_MAX_STEPS`: training steps one run may ask for in public mode (default 2000)."""
+        return int(_env_number("OCR_SPACE_MAX_STEPS", 2000))
+
+    @property
+    def temp_max_age_hours(self) -> float:
+        """`OCR_SPACE_TEMP_HOURS`: upload and report temp folders older than this are deleted (default 24)."""
+        return _env_number("OCR_SPACE_TEMP_HOURS", 24)
+
+
+LIMITS = Limits()

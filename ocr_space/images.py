@@ -38,14 +38,14 @@ def load_image(image: ImageInput, max_pixels: int = DEFAULT_MAX_PIXELS, min_side
     elif isinstance(image, (bytes, bytearray)):
         if not image:
             raise ImageError("The image is empty (0 bytes).", reason="empty_file")
-        img = _open(io.BytesIO(image), "the uploaded bytes")
+        img = _open(io.BytesIO(image), "the uploaded bytes", max_pixels)
     elif isinstance(image, (str, Path)):
         path = Path(image)
         if not path.is_file():
             raise ImageError(f"Image file not found: {path}", reason="missing_file")
         if path.stat().st_size == 0:
             raise ImageError(f"Image file is empty (0 bytes): {path}", reason="empty_file")
-        img = _open(path, str(path))
+        img = _open(path, str(path), max_pixels)
     else:
         raise ImageError(f"Unsupported image input of type {type(image).__name__}.")
 
@@ -66,12 +66,14 @@ def load_image(image: ImageInput, max_pixels: int = DEFAULT_MAX_PIXELS, min_side
         raise ImageError(f"Image could not be decoded: {exc}", reason="unreadable") from exc
 
 
-def _open(source, label: str) -> Image.Image:
+def _open(source, label: str, max_pixels: int) -> Image.Image:
     try:
         img = Image.open(source)
         img.size  # header only; pixels are decoded lazily by convert()
         return img
     except Image.DecompressionBombError as exc:
-        raise ImageError(f"Image {label} is too large to decode safely: {exc}", reason="too_large") from exc
+        # Pillow's own guard (above ~179 MP) fires at open, before our header check: same words as that check
+        raise ImageError(f"Image {label} is above the limit of {max_pixels:,} pixels ({exc}); downscale it first.",
+                         reason="too_large") from exc
     except (OSError, ValueError, SyntaxError) as exc:
         raise ImageError(f"Not a readable image: {label} ({exc})", reason="unreadable") from exc

@@ -156,6 +156,8 @@ def _finish(built) -> int:
     """Print the rejection reasons (stderr) and the summary line (stdout); no samples at all is an error."""
     from ocr_space.cli import print_json
 
+    for note in built.notes:  # e.g. which encoding a manifest was read as
+        print(f"note: {note}", file=sys.stderr)
     for reason, count in sorted(built.stats.rejected.items()):
         print(f"rejected {count} x {reason} (details: {built.rejected_file})", file=sys.stderr)
     print_json(built.summary())

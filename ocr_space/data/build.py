@@ -14,6 +14,7 @@ step can push the folder as it is (README.md card included).
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import tempfile
@@ -154,26 +155,31 @@ def build_dataset(input: str | Path | Source, out: str | Path, *, prefix: str = 
                 staged = _stage(source, Validator(max_pixels, min_side), rejected, rejected_log, report,
                                 staging_dir)
             assignment, split_mode = _assign_splits(_column(staged, "given_split"), mode, seed)
-            out.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(rejected_path, out / "rejected.jsonl")
-            files: dict[str, Path] = {}
-            for name in SPLITS:
-                indices = assignment.get(name, [])
-                target = out / f"{prefix}_{name}.parquet"
-                if indices:
-                    report(0, len(indices), f"Writing {name} ({len(indices)} samples)", force=True)
-                    files[name] = write_split(staged.select(indices), out, name, prefix)
-                else:
-                    target.unlink(missing_ok=True)  # a stale file from an earlier build would mislead
-            texts = _column(staged, "text")
-            stats = compute_stats({name: [texts[i] for i in assignment.get(name, [])] for name in SPLITS},
-                                  list(zip(_column(staged, "width"), _column(staged, "height"))), rejected)
-            del staged  # release the memory-mapped staging file before its folder goes
-        (out / "stats.json").write_text(json.dumps(stats.as_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
-        if files:
-            write_card(out, prefix, files, stats, _public(source.description), split_mode, seed)
-        else:
-            (out / "README.md").unlink(missing_ok=True)
+            # everything is written into a fresh sibling folder and moved into `out` only once complete: a build
+            # that fails (disk full, a bad row, Ctrl-C) leaves `out` as it was, never old and new splits mixed
+            out.parent.mkdir(parents=True, exist_ok=True)
+            building = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
+            try:
+                shutil.copyfile(rejected_path, building / "rejected.jsonl")
+                written: dict[str, Path] = {}
+                for name in SPLITS:
+                    indices = assignment.get(name, [])
+                    if indices:
+                        report(0, len(indices), f"Writing {name} ({len(indices)} samples)", force=True)
+                        written[name] = write_split(staged.select(indices), building, name, prefix)
+                texts = _column(staged, "text")
+                stats = compute_stats({name: [texts[i] for i in assignment.get(name, [])] for name in SPLITS},
+                                      list(zip(_column(staged, "width"), _column(staged, "height"))), rejected)
+                del staged  # release the memory-mapped staging file before its folder goes
+                (building / "stats.json").write_text(json.dumps(stats.as_dict(), ensure_ascii=False, indent=1),
+                                                     encoding="utf-8")
+                if written:
+                    write_card(building, prefix, written, stats, _public(source.description), split_mode, seed)
+                stale = [out / f"{prefix}_{name}.parquet" for name in SPLITS if name not in written]
+                _move_into(building, out, stale + ([] if written else [out / "README.md"]))
+            finally:
+                shutil.rmtree(building, ignore_errors=True)
+            files = {name: out / path.name for name, path in written.items()}
         report(1, 1, "Done", force=True)
         return BuiltDataset(out, prefix, dict(stats.counts), files, rejected, stats, source.description, split_mode,
                             seed, list(source.notes))
@@ -240,6 +246,21 @@ def _assign_splits(given: list[str | None], mode, seed: int) -> tuple[dict[str, 
     bounds = np.cumsum([0, *sizes]).tolist()
     assignment = {name: order[bounds[i]:bounds[i + 1]] for i, name in enumerate(SPLITS)}
     return assignment, "random " + "/".join(f"{r:g}" for r in ratios)
+
+
+def _move_into(building: Path, out: Path, stale: list[Path]) -> None:
+    """Put a complete build in place: a new folder is one rename; an existing one gets each file replaced
+    (renames only: nothing left to fail for lack of space) and stale split files of the old build removed."""
+    try:
+        building.rename(out)  # fails when `out` exists (non-empty) or is on another device
+        return
+    except OSError:
+        pass
+    out.mkdir(parents=True, exist_ok=True)
+    for path in building.iterdir():
+        os.replace(path, out / path.name)
+    for path in stale:
+        path.unlink(missing_ok=True)
 
 
 def _check_out_folder(out: Path, prefix: str) -> None:

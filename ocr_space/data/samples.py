@@ -27,7 +27,7 @@ REJECTION_REASONS: dict[str, str] = {
     "too_large": "image is above the pixel limit (or a decompression bomb)",
     "missing_text": "no transcription found for this image",
     "empty_text": "transcription is empty or whitespace only",
-    "bad_encoding": "text is neither UTF-8 nor GB18030",
+    "bad_encoding": "text is in none of the encodings read (UTF-8, UTF-16, GB18030, Big5, Shift-JIS, EUC-KR)",
     "bad_row": "row could not be parsed",
     "duplicate": "same image content as an earlier sample",
     "unrenderable": "no chosen font can draw every character of this line",

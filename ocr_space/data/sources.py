@@ -42,6 +42,7 @@ from ocr_space.data.samples import Candidate, Source
 from ocr_space.data.splits import DatasetError
 from ocr_space.data.validate import read_text_file
 from ocr_space.errors import ConfigError
+from ocr_space.hub_reads import hub_read_token
 from ocr_space.hub_ids import is_hub_id
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".gif"}
@@ -386,7 +387,8 @@ def zip_source(path: Path, columns: ColumnMapping | None = None) -> Source:
         problems = extract_zip(path, folder)
         top = _single_top_folder(folder)
         if not any(top.iterdir()):
-            raise DatasetError(f"{path.name} holds no usable files.")
+            refused = "; ".join(f"{c.ref}: {c.problem[1]}" for c in problems[:5] if c.problem)
+            raise DatasetError(f"{path.name} holds no usable files" + (f" ({refused})." if refused else "."))
         kind, inner_path = _detect_folder_kind(top)
         inner = open_source(inner_path, kind=kind, columns=columns, root=top)
         stack.push(inner.cleanup)
@@ -543,11 +545,12 @@ def _open_hub(name: str, wanted: list) -> dict:
     import datasets
 
     names = list(dict.fromkeys(split for split, _, _ in wanted))
+    token = hub_read_token()
     offline = os.environ.get("HF_HUB_OFFLINE", "").lower() in {"1", "true", "yes"}
     try:
         if names:
-            return {split: datasets.load_dataset(name, split=split, streaming=True) for split in names}
-        return dict(datasets.load_dataset(name, streaming=True))
+            return {split: datasets.load_dataset(name, split=split, streaming=True, token=token) for split in names}
+        return dict(datasets.load_dataset(name, streaming=True, token=token))
     except Exception as exc:  # noqa: BLE001 - any failure to open user input becomes one clear message
         hint = " The Hub is switched off here (HF_HUB_OFFLINE=1)." if offline else ""
         raise DatasetError(f"{name!r} is not a local file or folder, and opening it as a Hub dataset failed: "

@@ -24,8 +24,9 @@ from ocr_space.data.splits import DatasetError
 from ocr_space.errors import ImageError
 from ocr_space.images import DEFAULT_MAX_PIXELS, MIN_SIDE, load_image
 
-#: Manifests and .txt transcriptions are tried in this order; GB18030 covers GBK/GB2312 files from Windows.
-TEXT_ENCODINGS = ("utf-8-sig", "gb18030")
+#: What a manifest or .txt that is neither UTF-8 nor UTF-16 may be (GB18030 covers GBK/GB2312 from Windows);
+#: charset-normalizer picks among them (see decode_text)
+LEGACY_CJK_ENCODINGS = ("gb18030", "big5", "shift_jis", "euc_kr")
 _KEEP_AS_IS = {"PNG", "JPEG"}
 #: Room for headers, EXIF and colour profiles on top of 4 bytes a pixel; bigger files are refused unread.
 FILE_SLACK_BYTES = 64 << 20
@@ -33,26 +34,69 @@ _EXIF_ORIENTATION = 0x0112
 
 
 def decode_text(data: bytes, name: str) -> tuple[str, str]:
-    """Decode a manifest or transcription file: UTF-16 with BOM, else UTF-8 (BOM or not), else GB18030.
+    """Decode a manifest or transcription file and say which encoding it was.
+
+    UTF-16 (with a BOM, or without one when every other byte is NUL), then UTF-8
+    (BOM or not); anything else is told apart among the CJK legacy encodings
+    GB18030, Big5, Shift-JIS and EUC-KR by ``charset-normalizer`` (almost any
+    byte string decodes as GB18030, so trying it blindly would read a Big5 or
+    Shift-JIS manifest as nonsense Chinese). When GB18030 is among the best fits
+    it wins (short texts fit several); a decoding with control characters is
+    refused, never guessed.
 
     Returns ``(text, encoding)``; raises :class:`DatasetError` naming the file when nothing fits.
 
-    >>> decode_text("你好".encode("gb18030"), "lines.txt")
-    ('你好', 'gb18030')
+    >>> decode_text("img_000.png 发票号码\\n".encode("gb18030"), "lines.txt")
+    ('img_000.png 发票号码\\n', 'gb18030')
+    >>> decode_text("img_000.png 發票號碼：二零二四年八月十五日\\n".encode("big5"), "lines.txt")[1]
+    'big5'
     """
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return data.decode("utf-16"), "utf-16"
         except UnicodeDecodeError:
             pass
-    for encoding in TEXT_ENCODINGS:
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        return text, "utf-8" if encoding == "utf-8-sig" and not data.startswith(codecs.BOM_UTF8) else encoding
-    raise DatasetError(f"{name} is not UTF-8, UTF-8 with BOM or GB18030 text; re-save it as UTF-8 "
-                       "(e.g. `iconv -f <encoding> -t utf-8`).")
+    try:
+        text = data.decode("utf-8-sig")
+        return text, "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
+    except UnicodeDecodeError:
+        pass
+    for text, encoding in (_utf16_without_bom(data), _legacy_cjk(data)):
+        if text is not None and _plausible(text):
+            return text, encoding
+    raise DatasetError(f"{name} is not UTF-8, UTF-16, GB18030, Big5, Shift-JIS or EUC-KR text (or too garbled to "
+                       "tell which); re-save it as UTF-8 (e.g. `iconv -f <encoding> -t utf-8`).")
+
+
+def _utf16_without_bom(data: bytes) -> tuple[str | None, str]:
+    """UTF-16 text saved without a BOM puts a NUL in every other byte for ASCII (file names, digits, spaces)."""
+    if len(data) < 4 or len(data) % 2:
+        return None, ""
+    odd, even = data[1::2].count(0), data[0::2].count(0)
+    encoding = "utf-16-le" if odd > len(data) / 4 else "utf-16-be" if even > len(data) / 4 else None
+    if encoding is None:
+        return None, ""
+    try:
+        return data.decode(encoding), encoding
+    except UnicodeDecodeError:
+        return None, ""
+
+
+def _legacy_cjk(data: bytes) -> tuple[str | None, str]:
+    from charset_normalizer import from_bytes
+
+    matches = [match for match in from_bytes(data, cp_isolation=list(LEGACY_CJK_ENCODINGS)) if match.chaos <= 0.1]
+    if not matches:
+        return None, ""
+    least = min(match.chaos for match in matches)
+    best = [match for match in matches if match.chaos == least]
+    chosen = next((match for match in best if match.encoding == "gb18030"), best[0])
+    return str(chosen), chosen.encoding
+
+
+def _plausible(text: str) -> bool:
+    """No replacement characters and no control characters besides tab and line breaks."""
+    return "\ufffd" not in text and not any(ord(char) < 32 and char not in "\t\n\r\f" for char in text)
 
 
 def read_text_file(path: Path) -> tuple[str, str]:

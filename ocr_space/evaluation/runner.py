@@ -83,9 +83,11 @@ def _hub_split(repo_id: str, split: str, limit: int | None):
     """``split`` of Hub dataset ``repo_id`` (its first ``limit`` rows), with ``image`` and ``text`` columns."""
     import datasets
 
+    from ocr_space.hub_reads import hub_read_token
+
     wanted = f"{split}[:{limit}]" if limit else split
     try:
-        dataset = datasets.load_dataset(repo_id, split=wanted)
+        dataset = datasets.load_dataset(repo_id, split=wanted, token=hub_read_token())
     except Exception as exc:  # noqa: BLE001 - offline, missing, gated, no such split: all mean "cannot use it"
         raise EvaluationError(f"Could not load {wanted!r} of the Hub dataset {repo_id!r}: {exc}.") from exc
     missing = {"image", "text"} - set(dataset.column_names)

@@ -16,6 +16,7 @@ from typing import Any
 
 from ocr_space.errors import ModelLoadError
 from ocr_space.hub_ids import is_hub_id
+from ocr_space.hub_reads import hub_read_token
 from ocr_space.models.devices import dtype_name, pick_device, pick_dtype
 from ocr_space.models.family import ModelFamily
 from ocr_space.models.registry import family_for_config
@@ -77,7 +78,7 @@ def _hub_file(repo_id: str, filename: str) -> str:
     )
 
     try:
-        return hf_hub_download(repo_id, filename)
+        return hf_hub_download(repo_id, filename, token=hub_read_token())
     except GatedRepoError as exc:
         raise ModelLoadError(f"{repo_id} is gated: accept its terms on the Hub and log in (HF_TOKEN).") from exc
     except RepositoryNotFoundError as exc:
@@ -125,13 +126,14 @@ def load_model(
     try:
         from transformers import AutoModelForImageTextToText, AutoProcessor
 
-        processor = AutoProcessor.from_pretrained(str(source))
+        processor = AutoProcessor.from_pretrained(str(source), token=hub_read_token())
         if quantization_config is None:
-            model = AutoModelForImageTextToText.from_pretrained(str(source), dtype=torch_dtype)
+            model = AutoModelForImageTextToText.from_pretrained(str(source), dtype=torch_dtype, token=hub_read_token())
             model.to(device)
         else:
             model = AutoModelForImageTextToText.from_pretrained(
-                str(source), dtype=torch_dtype, device_map={"": device}, quantization_config=quantization_config)
+                str(source), dtype=torch_dtype, device_map={"": device}, quantization_config=quantization_config,
+                token=hub_read_token())
     except torch.cuda.OutOfMemoryError as exc:
         raise ModelLoadError(f"Not enough GPU memory to load {reference} in {dtype_name(torch_dtype)}: free the GPU "
                              "(unload other models) or load on CPU.") from exc
@@ -175,7 +177,7 @@ def attach_adapter(model, adapter: str, base: str | None = None):
     try:
         with warnings.catch_warnings(record=True) as caught, keep_native_adapter_keys():
             warnings.simplefilter("always")
-            peft_model = PeftModel.from_pretrained(model, adapter)
+            peft_model = PeftModel.from_pretrained(model, adapter, token=hub_read_token())
     except (OSError, ValueError, KeyError, RuntimeError) as exc:
         raise ModelLoadError(f"{mismatch} (PEFT: {str(exc)[:300]})" if mismatch else
                              f"Could not apply adapter {adapter}: {exc}") from exc
@@ -232,6 +234,6 @@ def _snapshot(repo_id: str) -> str:
     from huggingface_hub import snapshot_download
 
     try:
-        return snapshot_download(repo_id)
+        return snapshot_download(repo_id, token=hub_read_token())
     except OSError as exc:
         raise ModelLoadError(f"Could not download {repo_id}: {exc}") from exc

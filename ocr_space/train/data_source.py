@@ -60,8 +60,10 @@ def _from_hub(repo_id: str, train_split: str = "train", test_split: str | None =
     ``image`` and ``text``; the slices (``train[:1000]``) keep the rest of a big dataset off the disk."""
     import datasets
 
+    from ocr_space.hub_reads import hub_read_token
+
     try:
-        train = datasets.load_dataset(repo_id, split=train_split)
+        train = datasets.load_dataset(repo_id, split=train_split, token=hub_read_token())
     except Exception as exc:  # noqa: BLE001 - offline, missing, gated, a bad split...: all mean "cannot use it"
         raise DatasetError(f"Could not load {train_split!r} of the Hub dataset {repo_id!r}: {exc}. Check the id and "
                            "the split (e.g. train[:1000]), log in for private datasets, or build a local dataset "
@@ -69,7 +71,7 @@ def _from_hub(repo_id: str, train_split: str = "train", test_split: str | None =
     test = None
     if test_split:
         try:
-            test = datasets.load_dataset(repo_id, split=test_split)
+            test = datasets.load_dataset(repo_id, split=test_split, token=hub_read_token())
         except ValueError:  # "Unknown split": no test split, so no before/after CER
             test = None
     for name, split in (("train", train), ("test", test)):

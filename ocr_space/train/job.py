@@ -222,7 +222,9 @@ def _load_for_training(context: RunContext, plan: TrainPlan) -> tuple[LoadedMode
 def _processor(model_reference: str):
     from transformers import AutoProcessor
 
-    return AutoProcessor.from_pretrained(model_reference)
+    from ocr_space.hub_reads import hub_read_token
+
+    return AutoProcessor.from_pretrained(model_reference, token=hub_read_token())
 
 
 def _four_bit_config(precision: Precision):

@@ -32,6 +32,9 @@ FINAL_STATES = ("done", "cancelled", "failed")
 
 # status.json is read-modified-written by the job thread and by cancel() from a UI thread
 _STATUS_LOCK = threading.Lock()
+# statuses that could not be written (disk full, read-only folder), by resolved run folder: readers in this
+# process see them instead of the stale file, so a failed run never shows as "training" forever
+_UNWRITTEN: dict[Path, dict[str, Any]] = {}
 
 
 @dataclass(frozen=True)
@@ -83,17 +86,29 @@ class RunDir:
     # ---- status
     def read_status(self) -> dict[str, Any]:
         """The status as written, plus ``stale: True`` when an active run's process is gone (crash, restart)."""
-        status = _read_json(self.status_file) or {}
+        status = _UNWRITTEN.get(self._key()) or _read_json(self.status_file) or {}
+        status = dict(status)
         if status.get("state") in ACTIVE_STATES and not _process_alive(status.get("pid"), status.get("process_start")):
             status["stale"] = True
         return status
 
     def update_status(self, **changes) -> dict[str, Any]:
+        """Merge ``changes`` into status.json. If it cannot be written (OSError: disk full, ...), the new status
+        is kept in memory for this process's readers and the error is raised for the job to end on."""
         with _STATUS_LOCK:
-            status = _read_json(self.status_file) or {}
+            key = self._key()
+            status = dict(_UNWRITTEN.get(key) or _read_json(self.status_file) or {})
             status.update(changes, updated_at=time.time())
-            _write_json_atomic(self.status_file, status)
+            try:
+                _write_json_atomic(self.status_file, status)
+            except OSError:
+                _UNWRITTEN[key] = status
+                raise
+            _UNWRITTEN.pop(key, None)
         return status
+
+    def _key(self) -> Path:
+        return self.path.resolve()
 
     # ---- events
     def append_event(self, event: dict[str, Any]) -> None:
@@ -188,8 +203,12 @@ def _read_json(path: Path) -> dict[str, Any] | None:
 def _write_json_atomic(path: Path, payload: dict[str, Any]) -> None:
     # readers poll these files from other threads and processes: never let them see half a file
     tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(payload, ensure_ascii=False, indent=1), encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(json.dumps(payload, ensure_ascii=False, indent=1), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def process_identity() -> dict[str, Any]:

@@ -9,6 +9,8 @@ not the process, and the runner takes the next job.
 
 from __future__ import annotations
 
+import contextvars
+import errno
 import logging
 import re
 import threading
@@ -16,14 +18,16 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from ocr_space.config import runs_root
+from ocr_space.config import public_mode, runs_root, users_root
 from ocr_space.errors import ConfigError, OcrSpaceError
+from ocr_space.gpu import GPU
 from ocr_space.train.job import TrainResult, run_training
 from ocr_space.models.cache import release_gpu_memory
 from ocr_space.out_of_memory import is_out_of_memory
 from ocr_space.train.oom import TrainingOutOfMemory, oom_message
 from ocr_space.train.recipe import TrainConfig
 from ocr_space.train.run_dir import ACTIVE_STATES, RunDir, interrupted_runs, process_identity
+from ocr_space.workspace import unique_run_name
 
 log = logging.getLogger("ocr_space.train")
 
@@ -36,6 +40,10 @@ class TrainingBusyError(OcrSpaceError):
 
 class TrainingFailed(OcrSpaceError):
     """A job ended with an error that is not one of ours (a bug); the message points at the log."""
+
+
+class DiskWriteFailed(OcrSpaceError):
+    """Writing the run folder failed (disk full, quota, read-only): the run stops, its checkpoints stay."""
 
 
 class TrainingJob:
@@ -136,7 +144,9 @@ class TrainingRunner:
         job.run.update_status(state="queued", message="starting", step=job.run.latest_checkpoint_step() if job.resume
                               else 0, max_steps=job.config.steps, started_at=time.time(), finished_at=None,
                               cancel_requested=False, stale=None, **process_identity())
-        job.thread = threading.Thread(target=self._work, args=(job, on_event), name="ocr-space-train", daemon=True)
+        # the thread runs in a copy of the caller's context: Hub reads keep the caller's token (ocr_space.hub_reads)
+        job.thread = threading.Thread(target=contextvars.copy_context().run, args=(self._work, job, on_event),
+                                      name="ocr-space-train", daemon=True)
         self._job = job
         job.thread.start()
         return job
@@ -146,32 +156,67 @@ class TrainingRunner:
         try:
             log.info("%s run %s", "resuming" if job.resume else "starting", job.run_dir)
             try:
-                job.result = run_training(job.config, job.run, job._cancel, resume=job.resume, on_event=on_event)
+                with GPU.hold(f"training {job.run_dir.name}"):  # one model run on the GPU at a time
+                    job.result = run_training(job.config, job.run, job._cancel, resume=job.resume,
+                                              on_event=on_event)
             except BaseException as exc:  # noqa: BLE001 - OOM may surface wrapped; classify before the rest
                 if is_out_of_memory(exc):
                     raise TrainingOutOfMemory(oom_message(job.config, job.config.mode or "default")) from exc
+                if _write_error(exc) is not None:
+                    raise DiskWriteFailed(_disk_message(job, _write_error(exc))) from exc
                 raise
             if job.result.state == "done" and job.config.push_to:
                 _push_on_finish(job)
-            job.run.update_status(state=job.result.state, message=job.result.message, step=job.result.step,
-                                  finished_at=time.time(), adapter=str(job.result.adapter or "") or None,
-                                  push=job.result.push)
+            _record_end(job, state=job.result.state, message=job.result.message, step=job.result.step,
+                        finished_at=time.time(), adapter=str(job.result.adapter or "") or None, push=job.result.push)
             log.info(job.result.message)
         except OcrSpaceError as exc:
             job.error = exc
-            job.run.update_status(state="failed", message=str(exc), finished_at=time.time())
+            _record_end(job, state="failed", message=str(exc), finished_at=time.time())
             log.error("run failed: %s", exc)
         except Exception as exc:  # noqa: BLE001 - a bug: keep the traceback in the log, the process alive
             log.exception("run failed unexpectedly")
             job.error = TrainingFailed(f"Training failed unexpectedly ({type(exc).__name__}: {str(exc)[:300]}); "
                                        f"the traceback is in {job.run.log_file}.")
             job.error.__cause__ = exc
-            job.run.update_status(state="failed", message=str(job.error), finished_at=time.time())
+            _record_end(job, state="failed", message=str(job.error), finished_at=time.time())
         finally:
             _drop_tracebacks(job.error)  # their frames hold the model and trainer: free GPU memory for the next job
             release_gpu_memory()
             _detach_log_file(handler)
             job._finished.set()
+
+
+def _record_end(job: TrainingJob, **status) -> None:
+    """Write how the job ended; if the disk refuses, the run ends ``failed`` in memory (RunDir keeps it) so the
+    UI, cancel and resume see the truth and the runner is free again."""
+    try:
+        job.run.update_status(**status)
+    except OSError as exc:
+        log.error("could not write %s: %s", job.run.status_file, exc)
+        if status.get("state") != "failed":
+            job.error = job.error or DiskWriteFailed(_disk_message(job, exc))
+            try:
+                job.run.update_status(state="failed", message=str(job.error))
+            except OSError:
+                pass  # kept in memory by update_status
+
+
+def _write_error(exc: BaseException | None) -> OSError | None:
+    """The disk error (ENOSPC, EDQUOT, EROFS, EIO) behind ``exc``, following its causes; None if none."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO):
+            return exc
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+def _disk_message(job: TrainingJob, exc: OSError) -> str:
+    kept = job.run.latest_checkpoint()
+    return (f"Writing the run folder failed ({exc.strerror or exc}); the run stopped. Its checkpoint is kept "
+            f"({kept.name if kept else 'none yet'}): free disk space, then Resume.")
 
 
 #: the process-wide runner the UI, the CLI and train() share
@@ -220,7 +265,12 @@ def resume_interrupted(root: str | Path | None = None) -> TrainingJob | None:
     time, so older interrupted runs stay listed for a Resume click. None when there
     is nothing to resume or a job is already running.
     """
-    runs = interrupted_runs(root if root is not None else runs_root())
+    if root is not None:
+        roots = [Path(root)]
+    else:  # the shared runs folder, and in public mode every visitor's own (ocr_space.workspace)
+        roots = [runs_root(), *sorted(users_root().glob("*/runs"))] if public_mode() else [runs_root()]
+    runs = sorted((run for folder in roots for run in interrupted_runs(folder)),
+                  key=lambda run: run.status_file.stat().st_mtime, reverse=True)
     if not runs or RUNNER.busy():
         return None
     log.info("resuming the interrupted run %s", runs[0].path)
@@ -257,7 +307,7 @@ def _new_run_dir(config: TrainConfig) -> RunDir:
                               "another folder.")
     else:
         name = re.sub(r"[^A-Za-z0-9._-]+", "-", Path(str(config.data).rstrip("/")).name).strip("-") or "run"
-        path = runs_root() / f"{time.strftime('%Y%m%d-%H%M%S')}-{name}"
+        return RunDir(unique_run_name(runs_root(), name))  # unique even for two starts in the same second
     path.mkdir(parents=True, exist_ok=True)
     return RunDir(path)
 

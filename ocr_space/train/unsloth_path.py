@@ -53,8 +53,11 @@ def load_with_unsloth(config, family: ModelFamily, dtype, gradient_checkpointing
     """
     from unsloth import FastVisionModel
 
+    from ocr_space.hub_reads import hub_read_token
+
     model, _ = FastVisionModel.from_pretrained(
         config.model,
+        token=hub_read_token(),
         load_in_4bit=config.load_in_4bit,
         dtype=dtype,
         use_gradient_checkpointing="unsloth" if gradient_checkpointing == "on" else False,

@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import tempfile
+from pathlib import Path
 
 import gradio as gr
 import pandas as pd
 
-from ocr_space.config import datasets_root
+from ocr_space.config import LIMITS
 from ocr_space.evaluation.compare import compare
 from ocr_space.evaluation.engines import classic_engine_status
 from ocr_space.evaluation.normalize import WHITESPACE_MODES, Normalization
 from ocr_space.evaluation.report import samples_table_html
 from ocr_space.evaluation.results import EvaluationReport
 from ocr_space.models.cache import MODELS
+from ocr_space.ui.access import AccessDenied, using_gpu, visitor
+from ocr_space.ui.downloads import downloadable
 from ocr_space.ui.errors import shows_errors
 from ocr_space.ui.form import Form, field_values
 from ocr_space.ui.model_field import default_model, follow_model, mode_choices
-from ocr_space.ui.pickers import dataset_choices, dataset_picker
+from ocr_space.ui.pickers import visitor_datasets, visitor_datasets_keeping
 from ocr_space.ui.strings import t, text
+from ocr_space.workspace import unique_run_name
 from ocr_space.zerogpu import gpu_seconds, on_gpu
 
 ENGINE_CHOICES = ["base", "tuned", "merged", "tesseract", "rapidocr"]
@@ -70,7 +74,7 @@ def _columns(**values) -> dict:
     return {t(f"compare.column.{name}"): value for name, value in values.items()}
 
 
-def _compare_seconds(progress=None, **values) -> int:
+def _compare_seconds(*special, **values) -> int:
     """The ZeroGPU lease of a comparison: its lines in batches, once per model engine ticked."""
     models = len([name for name in values.get("engines") or [] if name in ("base", "tuned", "merged")]) or 1
     return models * gpu_seconds(values.get("mode"), lines=int(values.get("limit") or 200),
@@ -79,7 +83,8 @@ def _compare_seconds(progress=None, **values) -> int:
 
 @shows_errors
 @on_gpu(_compare_seconds)  # ZeroGPU only; else a no-op
-def run_compare(progress=gr.Progress(), **values):
+def run_compare(progress=gr.Progress(), request: gr.Request = None, profile: gr.OAuthProfile | None = None,
+                oauth_token: gr.OAuthToken | None = None, **values):
     """Handler: run compare() on the form's values (by setting name) and return (verdict, summary, chart, samples
     html, confusions, report files)."""
     data = (values["data"] or "").strip()
@@ -87,20 +92,31 @@ def run_compare(progress=gr.Progress(), **values):
         raise gr.Error(t("compare.no_data"), print_exception=False)
     if not values["engines"]:
         raise gr.Error(t("compare.no_engines"), print_exception=False)
-    specs = engine_specs(values["engines"], values["model"], values["adapter"], values["merged"])
+    person = visitor(request, profile, oauth_token)
+    space = person.workspace
+    data = space.reference(data, owner_optional=True)
+    specs = engine_specs(values["engines"], space.reference(values["model"]), space.reference(values["adapter"]),
+                         space.reference(values["merged"]))
+    limit = int(values["limit"]) if values["limit"] else None
+    if person.public and (limit is None or limit > LIMITS.max_compare_lines):
+        raise AccessDenied(t("access.too_many", what=t("access.limit.compare"), limit=LIMITS.max_compare_lines,
+                             count=limit or t("compare.all_lines")))
     normalization = Normalization(**field_values(Normalization, values))
-    out = tempfile.mkdtemp(prefix="ocr-space-compare-")  # Gradio serves downloads from the temp dir
+    # reports go to the visitor's own folder in public mode (downloads are temp copies), else the temp dir
+    out = (unique_run_name(space.reports, "compare") if person.public
+           else Path(tempfile.mkdtemp(prefix="ocr-space-compare-")))
     mode = values["mode"]
-    report = compare(data, specs, split=values["split"], limit=int(values["limit"]) if values["limit"] else None,
-                     out=out, normalization=normalization, batch_size=int(values["batch_size"]),
-                     max_new_tokens=int(values["max_new_tokens"]), mode=None if mode == DEFAULT_MODE else mode,
-                     loader=MODELS.get,
-                     progress=lambda done, total, message: progress(done / max(total, 1), desc=message))
+    with person.reading_hub(), using_gpu("compare", progress):
+        report = compare(data, specs, split=values["split"], limit=limit,
+                         out=out, normalization=normalization, batch_size=int(values["batch_size"]),
+                         max_new_tokens=int(values["max_new_tokens"]), mode=None if mode == DEFAULT_MODE else mode,
+                         loader=MODELS.get,
+                         progress=lambda done, total, message: progress(done / max(total, 1), desc=message))
     verdict = "\n".join(f"- {c.verdict}" for c in report.comparisons) or t("compare.baseline_only")
     chart = pd.DataFrame([_columns(engine=e.name, cer=round(100 * e.summary.cer, 2))
                           for e in report.available_engines])
     confusions = pd.DataFrame(report.confusion_rows)
-    files = [str(path) for path in report.files.values()]
+    files = downloadable(list(report.files.values()))
     # keep the engines' order, baseline first
     engine, cer = t("compare.column.engine"), t("compare.column.cer")  # the request's language, like the frame's
     chart_plot = gr.BarPlot(value=chart, x=engine, y=cer, sort=list(chart[engine]))
@@ -123,7 +139,7 @@ def build() -> None:
         with gr.Row():
             with gr.Column():
                 # the visitor's datasets, newest first (page load); a Hub dataset id can still be typed
-                data = form.field("data", gr.Dropdown, choices=dataset_choices(datasets_root()), value=None,
+                data = form.field("data", gr.Dropdown, choices=[], value=None,
                                   allow_custom_value=True)
                 with gr.Row():
                     form.field("split", gr.Dropdown, choices=["test", "validation", "train"], value="test")
@@ -155,8 +171,8 @@ def build() -> None:
         files = gr.File(label=t("compare.files"), file_count="multiple", interactive=False)
         model.change(lambda name, current: follow_model(name, current, DEFAULT_MODE), inputs=[model, mode],
                      outputs=mode, show_progress="hidden")
-        gr.on(triggers=None, fn=lambda: dataset_picker(datasets_root()), inputs=None, outputs=data)
-        tab.select(lambda current: dataset_picker(datasets_root(), current or None), inputs=data, outputs=data,
-                   show_progress="hidden")
+        gr.on(triggers=None, fn=visitor_datasets, inputs=None, outputs=data, api_visibility="private")
+        tab.select(visitor_datasets_keeping, inputs=data, outputs=data, show_progress="hidden",
+                   api_visibility="private")
         run.click(run_compare, inputs_kwargs=form.inputs, outputs=[verdict, summary, chart, samples, confusions, files],
-                  api_name="compare")
+                  api_name="compare", concurrency_id="gpu")

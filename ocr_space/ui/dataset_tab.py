@@ -17,17 +17,20 @@ import gradio as gr
 import pandas as pd
 from PIL import Image
 
-from ocr_space.config import datasets_root, on_space
+from ocr_space.config import LIMITS, datasets_root, public_mode
 from ocr_space.data.build import BuiltDataset, build_dataset
 from ocr_space.data.fonts import find_cjk_fonts
 from ocr_space.data.sources import ColumnMapping, open_source, rows_source
 from ocr_space.data.splits import DATASET_NAME
 from ocr_space.data.synth import Degradations, synth_dataset, synth_lines
 from ocr_space.errors import ConfigError
+from ocr_space.ui.access import AccessDenied, Visitor, using_gpu, visitor
+from ocr_space.ui.downloads import downloadable
 from ocr_space.ui.errors import shows_errors
 from ocr_space.ui.form import Form, field_values
 from ocr_space.ui.model_field import default_model
 from ocr_space.ui.strings import t
+from ocr_space.workspace import unique_path
 
 PREVIEW_SAMPLES = 12
 REJECTIONS_SHOWN = 500
@@ -40,13 +43,15 @@ REJECTION_COLUMNS = ["ref", "reason", "detail", "text"]
 # input kind's own fields); Gradio passes them as keywords, and so do the tests.
 
 @shows_errors
-def build_from_files(progress=gr.Progress(), **values):
+def build_from_files(progress=gr.Progress(), request: gr.Request = None, profile: gr.OAuthProfile | None = None,
+                     **values):
     """One uploaded file is read as what it is (manifest, table, zip, parquet); several as one flat folder."""
     paths = [Path(f) for f in (values["files"] or [])]
     if not paths:
         raise gr.Error(t("dataset.no_files"), print_exception=False)
     columns = _columns(values)
-    out, settings = _output_folder(values["name"]), _settings(values, progress)
+    person = visitor(request, profile)
+    out, settings = _output_folder(person, values["name"]), _settings(values, progress)
     with tempfile.TemporaryDirectory(prefix="ocr-space-upload-") as staging:
         if len(paths) == 1:
             source = open_source(paths[0], columns=columns)
@@ -54,22 +59,24 @@ def build_from_files(progress=gr.Progress(), **values):
             source = open_source(_gather(paths, Path(staging)), columns=columns, flat=True)
         with source:
             built = build_dataset(source, out, **settings)
-    return _show(built)
+    return _show(built, out, values["name"])
 
 
 @shows_errors
-def build_from_existing(progress=gr.Progress(), **values):
+def build_from_existing(progress=gr.Progress(), request: gr.Request = None, profile: gr.OAuthProfile | None = None,
+                        oauth_token: gr.OAuthToken | None = None, **values):
     """A Hub dataset id or a local parquet/arrow folder, with an optional row limit such as ``train[:1000]``."""
     source = (values["source"] or "").strip()
     if not source:
         raise gr.Error(t("dataset.existing.source"), print_exception=False)
-    local = Path(source)
-    if on_space() and local.exists() and not local.resolve().is_relative_to(datasets_root().resolve()):
-        raise ConfigError(t("dataset.space_local", root=datasets_root()))
-    built = build_dataset(source, _output_folder(values["name"]), kind="dataset", columns=_columns(values),
-                          source_split=(values["source_split"] or "").strip() or None,
-                          **_settings(values, progress))
-    return _show(built)
+    person = visitor(request, profile, oauth_token)
+    source = person.workspace.reference(source, owner_optional=True)
+    out = _output_folder(person, values["name"])
+    with person.reading_hub():
+        built = build_dataset(source, out, kind="dataset", columns=_columns(values),
+                              source_split=(values["source_split"] or "").strip() or None,
+                              **_settings(values, progress))
+    return _show(built, out, values["name"])
 
 
 @shows_errors
@@ -83,7 +90,8 @@ def images_to_table(files):
 
 
 @shows_errors
-def prelabel_table(progress=gr.Progress(), **values):
+def prelabel_table(progress=gr.Progress(), request: gr.Request = None, profile: gr.OAuthProfile | None = None,
+                   oauth_token: gr.OAuthToken | None = None, **values):
     """Fill the empty text cells with the model's drafts; text the user already typed is never overwritten."""
     from ocr_space.data.prelabel import prelabel
     from ocr_space.models.cache import MODELS
@@ -92,18 +100,24 @@ def prelabel_table(progress=gr.Progress(), **values):
     todo = [i for i, row in table.iterrows() if not str(row["text"]).strip() and row["image"] in images]
     if not todo:
         return table
+    person = visitor(request, profile, oauth_token)
+    if person.public and len(todo) > LIMITS.max_prelabel:
+        raise AccessDenied(t("access.too_many", what=t("access.limit.prelabel"), limit=LIMITS.max_prelabel,
+                             count=len(todo)))
+    model, adapter = person.workspace.reference(values["model"]), person.workspace.reference(values["adapter"] or "")
     progress(0.05, desc=t("recognize.loading"))
-    loaded = MODELS.get(values["model"], values["adapter"] or None)
-    drafts = prelabel(loaded, [images[table.at[i, "image"]] for i in todo],
-                      max_new_tokens=int(values["max_new_tokens"]),
-                      progress=lambda done, total, desc: progress((done, total), desc=desc))
+    with person.reading_hub(), using_gpu("pre-labelling", progress), MODELS.use(model, adapter or None) as loaded:
+        drafts = prelabel(loaded, [images[table.at[i, "image"]] for i in todo],
+                          max_new_tokens=int(values["max_new_tokens"]),
+                          progress=lambda done, total, desc: progress((done, total), desc=desc))
     for i, draft in zip(todo, drafts):
         table.at[i, "text"] = draft.text
     return table
 
 
 @shows_errors
-def build_from_table(progress=gr.Progress(), **values):
+def build_from_table(progress=gr.Progress(), request: gr.Request = None, profile: gr.OAuthProfile | None = None,
+                     **values):
     """The labelling table (image name, text) -> dataset; names that match no upload are reported, not guessed."""
     table = _label_table(values["table"])
     if table.empty:
@@ -111,8 +125,9 @@ def build_from_table(progress=gr.Progress(), **values):
     images = values["images"] or {}
     rows = [(images.get(str(row["image"])), str(row["text"])) for _, row in table.iterrows()]
     source = rows_source(rows, refs=[str(name) for name in table["image"]])
-    built = build_dataset(source, _output_folder(values["name"]), **_settings(values, progress))
-    return _show(built)
+    out = _output_folder(visitor(request, profile), values["name"])
+    built = build_dataset(source, out, **_settings(values, progress))
+    return _show(built, out, values["name"])
 
 
 @shows_errors
@@ -126,15 +141,21 @@ def synth_preview(**values):
 
 
 @shows_errors
-def build_from_synth(progress=gr.Progress(), **values):
+def build_from_synth(progress=gr.Progress(), request: gr.Request = None, profile: gr.OAuthProfile | None = None,
+                     **values):
     """Render the lines (``n`` samples, 0 = one per line) and build a dataset from them."""
     lines = _synth_lines(values)
+    person = visitor(request, profile)
+    count = int(values["n"]) or len(lines)
+    if person.public and count > LIMITS.max_synth:
+        raise AccessDenied(t("access.too_many", what=t("access.limit.synth"), limit=LIMITS.max_synth, count=count))
     settings = _settings(values, progress)
     settings.pop("max_pixels"), settings.pop("min_side")  # rendered lines are always within limits
-    built = synth_dataset(lines, _output_folder(values["name"]), n=int(values["n"]) or None,
+    out = _output_folder(person, values["name"])
+    built = synth_dataset(lines, out, n=int(values["n"]) or None,
                           fonts=_font_paths(values["fonts"]), degradations=_degradations(values),
                           font_size=_font_size(values), **settings)
-    return _show(built)
+    return _show(built, out, values["name"])
 
 
 # -- helpers ------------------------------------------------------------------------------------------------------
@@ -154,11 +175,12 @@ def _columns(values: dict) -> ColumnMapping:
                          values["split_column"] or None)
 
 
-def _output_folder(name: str) -> Path:
+def _output_folder(person: Visitor, name: str) -> Path:
+    """The visitor's new dataset folder ``name``; a taken name gets ``name-2``, ... (never a silent replace)."""
     name = (name or "").strip()
     if not DATASET_NAME.match(name):
         raise ConfigError(t("dataset.bad_name", name=name))
-    return datasets_root() / name
+    return unique_path(person.workspace.datasets / name)
 
 
 def _gather(paths: list[Path], folder: Path) -> Path:
@@ -212,13 +234,17 @@ def _degradations(values: dict) -> Degradations:
     return Degradations(**field_values(Degradations, values))
 
 
-def _show(built: BuiltDataset):
+def _show(built: BuiltDataset, out: Path | None = None, requested: str | None = None):
     """(summary markdown, gallery, rejection table, stats markdown, files) for the result panel."""
     summary = t("dataset.built", folder=built.folder, **built.summary()) if built.files else t("dataset.nothing")
+    if built.notes:  # e.g. "lines.txt read as big5": which encoding a manifest was read as
+        summary += "\n\n" + "\n".join(f"- {note}" for note in built.notes)
+    if out is not None and requested and out.name != requested.strip():
+        summary += "\n\n" + t("dataset.renamed", name=requested.strip(), new=out.name)
     if len(built.rejected) > REJECTIONS_SHOWN:
         summary += "\n\n" + t("dataset.rejected_more", shown=REJECTIONS_SHOWN, total=len(built.rejected))
     rejected = pd.DataFrame([r.as_dict() for r in built.rejected[:REJECTIONS_SHOWN]], columns=REJECTION_COLUMNS)
-    return summary, _preview(built), rejected, built.stats.markdown(), _downloadable(built.output_files())
+    return summary, _preview(built), rejected, built.stats.markdown(), downloadable(built.output_files())
 
 
 def _preview(built: BuiltDataset) -> list[tuple[Image.Image, str]]:
@@ -234,19 +260,6 @@ def _preview(built: BuiltDataset) -> list[tuple[Image.Image, str]]:
     return [(Image.open(io.BytesIO(row["image"]["bytes"])), row["text"]) for row in batch.to_pylist()]
 
 
-def _downloadable(paths: list[Path]) -> list[str]:
-    """Gradio serves files under the working directory or the temp dir; copy others (e.g. /data on a Space)."""
-    allowed = [Path.cwd().resolve(), Path(tempfile.gettempdir()).resolve()]
-    served, copies = [], None
-    for path in (p for p in paths if p.is_file()):
-        if any(path.resolve().is_relative_to(root) for root in allowed):
-            served.append(str(path))
-            continue
-        copies = copies or Path(tempfile.mkdtemp(prefix="ocr-space-download-"))
-        served.append(shutil.copy(path, copies / path.name))
-    return served
-
-
 # -- layout -------------------------------------------------------------------------------------------------------
 
 def build() -> None:
@@ -260,7 +273,8 @@ def build() -> None:
         settings = Form("dataset")
         with gr.Accordion(t("dataset.settings"), open=True):
             with gr.Row():
-                settings.field("name", gr.Textbox, label=t("dataset.name", root=datasets_root()), value="my-dataset")
+                root = t("dataset.your_root") if public_mode() else datasets_root()
+                settings.field("name", gr.Textbox, label=t("dataset.name", root=root), value="my-dataset")
                 settings.field("prefix", gr.Textbox, value="data")
                 settings.field("split", gr.Textbox, value="0.8,0.1,0.1")
                 settings.field("seed", gr.Number, value=42, precision=0)
@@ -336,7 +350,7 @@ def build() -> None:
         label_images.change(images_to_table, inputs=[label_images],
                             outputs=[label["table"], label["images"], label_gallery], api_name="dataset_label_images")
         prelabel_button.click(prelabel_table, inputs_kwargs=label.inputs, outputs=[label["table"]],
-                              api_name="dataset_prelabel")
+                              api_name="dataset_prelabel", concurrency_id="gpu")
         table_button.click(build_from_table, inputs_kwargs={"table": label["table"], "images": label["images"],
                                                             **settings.inputs},
                            outputs=results, api_name="build_dataset_table")

@@ -8,22 +8,25 @@ the CLI in another process all show the same live state.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import gradio as gr
 import pandas as pd
 
 from ocr_space.cli.train_flags import equivalent_command
-from ocr_space.config import datasets_root, runs_root
+from ocr_space.config import LIMITS
 from ocr_space.train import PRESETS, RUNNER, RunDir, TrainConfig, preset
 from ocr_space.train.recipe import CHECKPOINTING, PUSH_KINDS, TRACKERS
 from ocr_space.train.run_dir import ACTIVE_STATES
 from ocr_space.ui import run_actions
+from ocr_space.ui.access import AccessDenied, Visitor, using_gpu, visitor
 from ocr_space.ui.errors import shows_errors
 from ocr_space.ui.form import Form, field_values
 from ocr_space.ui.model_field import default_model, follow_model, mode_choices
-from ocr_space.ui.pickers import dataset_choices, dataset_picker, run_picker
+from ocr_space.ui.pickers import dataset_picker, run_picker, visitor_datasets_keeping
 from ocr_space.ui.strings import t
+from ocr_space.workspace import PathNotAllowed, unique_run_name
 from ocr_space.zerogpu import on_zero_gpu
 
 #: the advanced settings shown in the form, in order (TrainConfig field names; labels are t("finetune.NAME"))
@@ -56,22 +59,49 @@ def command_preview(**values) -> str:
 
 
 @shows_errors
-def start_training(oauth_token: gr.OAuthToken | None = None, **values):
-    """Handler: validate the form and start a run; returns the run picker pointed at it.
+def start_training(request: gr.Request = None, profile: gr.OAuthProfile | None = None,
+                   oauth_token: gr.OAuthToken | None = None, **values):
+    """Handler: check the visitor may train, validate the form and start a run; returns the run picker on it.
 
-    Push on finish uses the signed-in visitor's token (``oauth_token``, Gradio fills it in on a Space);
-    locally, without a login, the machine's own (HF_TOKEN).
+    Push on finish uses the visitor's token (their login; locally the machine's own HF_TOKEN), held by the
+    job in memory only.
     """
     if on_zero_gpu():
         raise gr.Error(t("notice.zero_gpu_training"), print_exception=False)
-    job = RUNNER.start(form_config(values), push_token=oauth_token.token if oauth_token is not None else None)
+    person = visitor(request, profile, oauth_token)
+    person.require_trainer()
+    config = visitor_config(person, form_config(values))
+    push_token = person.push_token(None) if config.push_to else None
+    with person.reading_hub():  # the run's thread keeps this context: its Hub reads carry the visitor's rights
+        job = RUNNER.start(config, push_token=push_token)
     gr.Info(t("finetune.started", run=job.run_dir))
-    return _run_picker(str(job.run_dir))
+    return _run_picker(person, str(job.run_dir))
+
+
+def visitor_config(person: Visitor, config: TrainConfig) -> TrainConfig:
+    """``config`` with the visitor's paths confined and their run folder chosen (a new one, never a taken one)."""
+    if not person.public:
+        return config
+    if config.steps > LIMITS.max_steps:
+        raise AccessDenied(t("access.too_many", what=t("access.limit.steps"), limit=LIMITS.max_steps,
+                             count=config.steps))
+    space = person.workspace
+    model, data = space.reference(config.model), space.reference(str(config.data), owner_optional=True)
+    if config.out:
+        out = space.confine(Path(space.runs, config.out) if not Path(config.out).is_absolute() else config.out,
+                            writable=True)
+    else:
+        name = re.sub(r"[^A-Za-z0-9._-]+", "-", Path(str(data).rstrip("/")).name).strip("-") or "run"
+        out = unique_run_name(space.runs, name)
+    return config.replace(model=model, data=data, out=str(out))
 
 
 @shows_errors
-def cancel_training(run_dir: str) -> str:
+def cancel_training(run_dir: str, request: gr.Request = None, profile: gr.OAuthProfile | None = None) -> str:
     """Handler: ask the run to stop after its current step (also works for a run in another process)."""
+    person = visitor(request, profile)
+    person.require_signed_in("cancel")
+    run_dir = str(person.workspace.confine(run_dir, writable=True)) if run_dir else run_dir
     job = RUNNER.current
     if job is not None and not job.done() and _same(job.run_dir, run_dir):
         job.cancel()
@@ -85,18 +115,26 @@ def cancel_training(run_dir: str) -> str:
 
 
 @shows_errors
-def resume_training(run_dir: str):
-    """Handler: continue the chosen run from its latest checkpoint."""
-    job = RUNNER.resume(run_dir)
+def resume_training(run_dir: str, request: gr.Request = None, profile: gr.OAuthProfile | None = None,
+                    oauth_token: gr.OAuthToken | None = None):
+    """Handler: continue the chosen run from its latest checkpoint (resuming is training: trainers only)."""
+    person = visitor(request, profile, oauth_token)
+    person.require_trainer()
+    run_dir = str(person.workspace.confine(run_dir, writable=True)) if person.public else run_dir
+    with person.reading_hub():
+        job = RUNNER.resume(run_dir)
     gr.Info(t("finetune.started", run=job.run_dir))
-    return _run_picker(str(job.run_dir))
+    return _run_picker(person, str(job.run_dir))
 
 
-def refresh(run_dir: str):
+def refresh(run_dir: str, request: gr.Request = None, profile: gr.OAuthProfile | None = None):
     """Timer handler: (progress, loss plot, before/after, adapter path, log tail) of the chosen run."""
     if not run_dir:
         return t("finetune.no_run"), _loss_frame([]), "", "", ""
-    run = RunDir(run_dir)
+    try:
+        run = RunDir(visitor(request, profile).workspace.confine(run_dir, writable=True))
+    except PathNotAllowed as exc:
+        return str(exc), _loss_frame([]), "", "", ""
     status = run.read_status()
     events = run.read_events()
     adapter = _adapter_path(run, status)
@@ -106,10 +144,14 @@ def refresh(run_dir: str):
     return progress_markdown(run, status, events), _loss_frame(events), summary, adapter, run.log_tail(40)
 
 
-def initial_run():
-    """Page load: show the running job (or the newest run), so a reload re-attaches."""
+def initial_run(request: gr.Request = None, profile: gr.OAuthProfile | None = None):
+    """Page load: the visitor's running job (or their newest run), so a reload re-attaches; what they may do."""
+    person = visitor(request, profile)
     job = RUNNER.current
-    return _run_picker(str(job.run_dir) if job is not None else None)
+    mine = job is not None and person.workspace.owns(job.run_dir)
+    return (_run_picker(person, str(job.run_dir) if mine else None), person.role_note(),
+            gr.update(interactive=person.may_train), gr.update(interactive=person.may_train),
+            gr.update(interactive=not person.public or person.signed_in))
 
 
 def progress_markdown(run: RunDir, status: dict, events: list[dict]) -> str:
@@ -171,9 +213,10 @@ def _loss_frame(events: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["step", "loss"])
 
 
-def _run_picker(selected: str | None):
-    """The runs, newest first, labelled with their state (interrupted ones say so); ``selected`` pre-picked."""
-    return run_picker(runs_root(), selected)
+def _run_picker(person: Visitor, selected: str | None):
+    """The visitor's runs, newest first, labelled with their state (interrupted ones say so); ``selected``
+    pre-picked."""
+    return run_picker(person.workspace.runs, selected)
 
 
 def _same(a, b) -> bool:
@@ -185,44 +228,59 @@ def _duration(seconds: float) -> str:
     return f"{seconds // 60}m {seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
 
 
-def page_load():
-    """Page load: the datasets to pick from (newest first) and the interrupted runs, with Resume."""
-    return dataset_picker(datasets_root()), run_actions.interrupted_markdown(runs_root())
+def page_load(request: gr.Request = None, profile: gr.OAuthProfile | None = None):
+    """Page load: the visitor's datasets to pick from (newest first) and their interrupted runs, with Resume."""
+    space = visitor(request, profile).workspace
+    return dataset_picker(space.datasets), run_actions.interrupted_markdown(space.runs)
 
 
-@shows_errors
-def merge_run_files(run_dir: str):
-    """Handler: merge the run (16-bit, the base's dtype) and offer the files."""
-    return run_actions.merge_and_offer(run_dir, "merged")
+def interrupted_now(request: gr.Request = None, profile: gr.OAuthProfile | None = None) -> str:
+    """After a Resume: the interrupted runs left."""
+    return run_actions.interrupted_markdown(visitor(request, profile).workspace.runs)
 
 
-@shows_errors
-def export_v1_files(run_dir: str):
-    """Handler: the official DeepSeek-OCR v1 layout of the run, offered as files."""
-    return run_actions.merge_and_offer(run_dir, "merged-v1")
+def _run_action(product: str, push: bool):
+    """A handler for one run action: merge or export (``push`` False: offered as files), or push the result.
+
+    Merging, exporting and pushing need a signed-in visitor in public mode, on a run in their own folder; the
+    merge loads the base model, so it waits for the one GPU like Recognize does.
+    """
+    action = "push" if push else "merge"
+
+    def offer(run_dir: str, request: gr.Request = None, profile: gr.OAuthProfile | None = None):
+        person = visitor(request, profile)
+        person.require_signed_in(action)
+        with using_gpu(action):
+            return run_actions.merge_and_offer(_own_run(person, run_dir), product)
+
+    def send(run_dir: str, repo: str, private: bool, request: gr.Request = None,
+             profile: gr.OAuthProfile | None = None, oauth_token: gr.OAuthToken | None = None) -> str:
+        person = visitor(request, profile, oauth_token)
+        person.require_signed_in(action)
+        token = person.push_token(None)
+        with using_gpu(action):
+            return run_actions.push_product(_own_run(person, run_dir), product, repo, private, token)
+
+    handler = send if push else offer
+    handler.__name__ = f"{'push' if push else 'make'}_{product.replace('-', '_')}"
+    return shows_errors(handler)
 
 
-def _pusher(product: str):
-    @shows_errors
-    def push(run_dir: str, repo: str, private: bool, oauth_token: gr.OAuthToken | None = None) -> str:
-        return run_actions.push_product(run_dir, product, repo, private,
-                                        oauth_token.token if oauth_token is not None else None)
-
-    push.__name__ = f"push_{product.replace('-', '_')}"
-    return push
+def _own_run(person: Visitor, run_dir: str) -> str:
+    return str(person.workspace.confine(run_dir, writable=True)) if run_dir and person.public else run_dir
 
 
 def build() -> None:
     """Add the tab's components and events to the current Blocks."""
     with gr.Tab(t("finetune.tab"), id="finetune") as tab:
         gr.Markdown(t("finetune.intro"))
+        role = gr.Markdown()
         form = Form("finetune", TrainConfig)
         with gr.Row():
             with gr.Column(scale=1):
                 model = form.field("model", gr.Textbox, value=default_model())
                 # the visitor's datasets, newest first (page load); a Hub dataset id can still be typed
-                form.field("data", gr.Dropdown, choices=dataset_choices(datasets_root()), value=None,
-                           allow_custom_value=True)
+                form.field("data", gr.Dropdown, choices=[], value=None, allow_custom_value=True)
                 form.field("out", gr.Textbox)
                 preset_name = form.field("preset", gr.Radio, choices=list(PRESETS), value="quick",
                                          info=t("finetune.preset_info"))
@@ -274,22 +332,24 @@ def build() -> None:
         start.click(start_training, inputs_kwargs=form.inputs, outputs=run_dir, api_name="train_start")
         cancel.click(cancel_training, inputs=run_dir, outputs=progress, api_name="train_cancel")
         resume_button.click(resume_training, inputs=run_dir, outputs=run_dir, api_name="train_resume").then(
-            lambda: run_actions.interrupted_markdown(runs_root()), outputs=interrupted, show_progress="hidden")
+            interrupted_now, outputs=interrupted, show_progress="hidden")
         outputs = [progress, plot, metrics, adapter, log_tail]
         timer.tick(refresh, inputs=run_dir, outputs=outputs, show_progress="hidden", api_name="train_status")
         run_dir.change(refresh, inputs=run_dir, outputs=outputs, show_progress="hidden")
         # no triggers and no inputs = on page load: a reload or a second browser re-attaches to the job
-        gr.on(triggers=None, fn=initial_run, inputs=None, outputs=run_dir)
+        gr.on(triggers=None, fn=initial_run, inputs=None, outputs=[run_dir, role, start, resume_button, cancel])
         gr.on(triggers=None, fn=page_load, inputs=None, outputs=[form["data"], interrupted], api_name="train_page")
         # coming back from Build Dataset: the list is fresh and, if none was picked, the newest (just built) is
-        tab.select(lambda current: dataset_picker(datasets_root(), current or None), inputs=form["data"],
-                   outputs=form["data"], show_progress="hidden")
-        merge_button.click(merge_run_files, inputs=run_dir, outputs=[product_result, files], api_name="run_merge")
-        export_button.click(export_v1_files, inputs=run_dir, outputs=[product_result, files], api_name="run_export_v1")
-        push_merged_button.click(_pusher("merged"), inputs=[run_dir, product_repo, product_private],
-                                 outputs=product_result, api_name="run_push_merged")
-        push_v1_button.click(_pusher("merged-v1"), inputs=[run_dir, product_repo, product_private],
-                             outputs=product_result, api_name="run_push_v1")
+        tab.select(visitor_datasets_keeping, inputs=form["data"], outputs=form["data"], show_progress="hidden",
+                   api_visibility="private")
+        for button, product, name in ((merge_button, "merged", "run_merge"), (export_button, "merged-v1",
+                                                                               "run_export_v1")):
+            button.click(_run_action(product, push=False), inputs=run_dir, outputs=[product_result, files],
+                         api_name=name, concurrency_id="gpu")
+        for button, product, name in ((push_merged_button, "merged", "run_push_merged"),
+                                      (push_v1_button, "merged-v1", "run_push_v1")):
+            button.click(_run_action(product, push=True), inputs=[run_dir, product_repo, product_private],
+                         outputs=product_result, api_name=name, concurrency_id="gpu")
         gr.on(triggers=None, fn=command_preview, inputs_kwargs=form.inputs, outputs=command)
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import gradio as gr
 
+from ocr_space.config import public_mode, shared_roots
 from ocr_space.errors import ModelLoadError
 from ocr_space.models.registry import (
     DEFAULT_FAMILY,
@@ -32,10 +33,14 @@ def family_of(model: str | None):
 
     Anything else (a Hub id not cached here, a half-typed path) gets the default
     family: the field only picks which modes to offer, and loading the model says
-    plainly what is wrong with it when it is used.
+    plainly what is wrong with it when it is used. In public mode only the shared
+    read-only roots are looked into: the answer must not tell a visitor what lies
+    at an arbitrary server path.
     """
     model = (model or "").strip()
     config = Path(model) / "config.json" if model else None
+    if config is not None and public_mode() and not _shared(config):
+        config = None
     if config is not None and config.is_file():
         try:
             return family_for_config(json.loads(config.read_text("utf-8")))
@@ -45,6 +50,11 @@ def family_of(model: str | None):
         if family.default_repo == model:
             return family
     return get_family(DEFAULT_FAMILY)
+
+
+def _shared(path: Path) -> bool:
+    resolved = path.expanduser().resolve()
+    return any(resolved.is_relative_to(root.resolve()) for root in shared_roots())
 
 
 def mode_choices(model: str | None, blank: str) -> list[str]:

@@ -1,6 +1,7 @@
 """Pickers, not paths: the visitor's datasets and runs as dropdowns, newest first, a Hub id still welcome.
 
 A dataset picker offers the dataset folders under the visitor's datasets root
+(``ocr_space.ui.access``: their own workspace on a public Space, the shared folder locally)
 (each labelled with its name and rows per split), a run picker the run folders
 under their runs root (name, state, step); both keep ``allow_custom_value`` so a
 Hub dataset id or any folder can still be typed. The one just built or trained
@@ -16,6 +17,7 @@ import gradio as gr
 
 from ocr_space.data.splits import SPLIT_FILE
 from ocr_space.train.run_dir import list_runs
+from ocr_space.ui.access import visitor
 
 
 def dataset_folders(root: Path) -> list[Path]:
@@ -62,6 +64,17 @@ def run_picker(root: Path, selected: str | None = None, finished_only: bool = Fa
     """An update for a run dropdown, as :func:`dataset_picker` does for datasets."""
     choices = run_choices(root, finished_only)
     return gr.update(choices=_with(choices, selected), value=selected or (choices[0][1] if choices else None))
+
+
+def visitor_datasets(request: gr.Request = None, profile: gr.OAuthProfile | None = None):
+    """Page-load handler: the visitor's own datasets (their workspace; the shared folder locally), newest first."""
+    return dataset_picker(visitor(request, profile).workspace.datasets)
+
+
+def visitor_datasets_keeping(current: str | None, request: gr.Request = None,
+                             profile: gr.OAuthProfile | None = None):
+    """Tab-select handler: the visitor's datasets again, keeping what is picked (or typed), else the newest."""
+    return dataset_picker(visitor(request, profile).workspace.datasets, current or None)
 
 
 def _with(choices: list[tuple[str, str]], selected: str | None) -> list[tuple[str, str]]:

@@ -89,6 +89,7 @@ STRINGS = {
     "compare.significant": "significant",
     "compare.ok": "ok",
     "compare.unavailable": "unavailable: {reason}",
+    "compare.all_lines": "all lines",
     "compare.baseline_only": "Only one engine ran, so there is nothing to compare it with.",
     # --- Share tab (ocr_space/ui/share_tab.py) ---
     "share.tab": "Share",
@@ -282,6 +283,30 @@ STRINGS = {
                                 "recognize and compare, not to train. Training needs a dedicated GPU (T4 or "
                                 "better): duplicate the Space and pick the hardware under Settings → Space hardware, "
                                 "or train on your own machine with `python -m ocr_space train`.",
+    # ---- public deployment: roles, limits, the GPU (ocr_space/ui/access.py)
+    "access.sign_in": "Sign in with Hugging Face (the Login button at the top) to {action}: on this public app "
+                      "anonymous visitors may recognize, build datasets and compare.",
+    "access.action.train": "train",
+    "access.action.resume": "resume a run",
+    "access.action.cancel": "cancel a run",
+    "access.action.merge": "merge an adapter",
+    "access.action.push": "push to the Hub",
+    "access.not_trainer": "{user} is not on this Space's list of trainers (OCR_SPACE_TRAINERS); ask the Space "
+                          "owner to add you, or duplicate the Space to train on your own hardware.",
+    "access.note.anonymous": "You are not signed in: Recognize, Build Dataset and Compare work with your own files; "
+                             "sign in to train, resume, cancel or push.",
+    "access.note.not_trainer": "Signed in as **{user}**. Training on this Space is limited to its trainers "
+                               "(OCR_SPACE_TRAINERS); you may push your datasets.",
+    "access.note.trainer": "Signed in as **{user}**: you may train here.",
+    "access.gpu_wait": "Waiting for the GPU ({holder}); position {position} in line…",
+    "access.too_many": "{what}: at most {limit} on this app (set by its owner); got {count}.",
+    "access.limit.steps": "Training steps",
+    "access.limit.prelabel": "Images to pre-label per click",
+    "access.limit.compare": "Compare lines",
+    "access.limit.synth": "Synthetic samples",
+    "dataset.your_root": "your own datasets folder",
+    "dataset.renamed": "A dataset named `{name}` already existed, so this one was saved as `{new}` (nothing was "
+                       "replaced).",
     "error.no_image": "Upload an image first.",
     "error.out_of_memory": "The GPU ran out of memory. Lower the resolution mode or max new tokens, or unload "
                            "other models; the app is still running.",

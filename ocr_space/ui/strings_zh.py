@@ -70,6 +70,7 @@ STRINGS_ZH_CN = {
     "compare.significant": "显著",
     "compare.ok": "正常",
     "compare.unavailable": "不可用：{reason}",
+    "compare.all_lines": "全部行",
     "compare.baseline_only": "只运行了一个引擎，没有可比较的对象。",
     # Share tab
     "share.tab": "分享",
@@ -253,6 +254,28 @@ STRINGS_ZH_CN = {
     "notice.zero_gpu_training": "这个 Space 运行在 ZeroGPU 上，每次调用只借用几分钟 GPU：足够识别和对比，但不够训练。"
                                 "训练需要独占的 GPU（T4 或更好）：复制这个 Space 并在 Settings → Space hardware 中"
                                 "选择硬件，或在自己的机器上运行 `python -m ocr_space train`。",
+    # public deployment: roles, limits, the GPU (ocr_space/ui/access.py)
+    "access.sign_in": "请先用 Hugging Face 账号登录（页面顶部的“登录”按钮）才能{action}：在这个公开应用上，"
+                      "匿名访客可以识别、构建数据集和对比。",
+    "access.action.train": "训练",
+    "access.action.resume": "继续训练",
+    "access.action.cancel": "取消训练",
+    "access.action.merge": "合并适配器",
+    "access.action.push": "推送到 Hub",
+    "access.not_trainer": "{user} 不在这个 Space 的训练者名单（OCR_SPACE_TRAINERS）中；请联系 Space 所有者把你加入，"
+                          "或复制这个 Space 在你自己的硬件上训练。",
+    "access.note.anonymous": "你尚未登录：识别、构建数据集和对比可以使用你自己的文件；登录后才能训练、继续、取消或推送。",
+    "access.note.not_trainer": "已登录为 **{user}**。这个 Space 只允许训练者（OCR_SPACE_TRAINERS）训练；"
+                               "你可以推送你的数据集。",
+    "access.note.trainer": "已登录为 **{user}**：你可以在这里训练。",
+    "access.gpu_wait": "正在等待 GPU（{holder} 正在使用）；排在第 {position} 位…",
+    "access.too_many": "{what}：这个应用最多允许 {limit}（由所有者设置）；当前为 {count}。",
+    "access.limit.steps": "训练步数",
+    "access.limit.prelabel": "每次预标注的图片数",
+    "access.limit.compare": "对比的行数",
+    "access.limit.synth": "合成样本数",
+    "dataset.your_root": "你自己的数据集文件夹",
+    "dataset.renamed": "名为 `{name}` 的数据集已存在，因此这个数据集保存为 `{new}`（没有覆盖任何内容）。",
     "error.no_image": "请先上传一张图片。",
     "error.out_of_memory": "GPU 显存不足。请降低分辨率模式或最多生成的 token 数，或卸载其他模型；应用仍在运行。",
     "error.unexpected": "ocr-space 内部出错（{kind}）。应用仍在运行；详细信息在服务器日志中。",

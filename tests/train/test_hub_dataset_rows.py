@@ -16,7 +16,7 @@ def asked(monkeypatch):
     """The split strings load_dataset was called with; the repo has train and validation, no test."""
     calls = []
 
-    def load_dataset(repo_id, split):
+    def load_dataset(repo_id, split, **kwargs):
         calls.append(split)
         if split.split("[")[0] not in ("train", "validation"):
             raise ValueError(f"Unknown split {split!r}. Should be one of ['train', 'validation'].")

@@ -35,7 +35,7 @@ def test_start_then_watch_a_run_to_its_adapter(reader_model_dir, small_dataset, 
     assert f"recognize --model {reader_model_dir} --adapter {adapter}" in metrics
     assert "step 2/2" in log_tail
     # a reloaded page re-attaches to the same run
-    assert finetune_tab.initial_run()["value"] == str(tmp_path / "run")
+    assert finetune_tab.initial_run()[0]["value"] == str(tmp_path / "run")
 
 
 def test_a_bad_setting_is_shown_as_a_message_naming_the_field(reader_model_dir, small_dataset, tmp_path):

@@ -75,6 +75,6 @@ def test_on_a_space_the_servers_token_is_never_used_for_visitors(monkeypatch, ru
     hub_server.state.reset()
     monkeypatch.setenv("SPACE_ID", "someone/ocr-space")
     monkeypatch.setenv("HF_TOKEN", TOKEN)
-    with pytest.raises(gr.Error, match="Sign in with the Login button"):
+    with pytest.raises(gr.Error, match="Sign in with Hugging Face"):
         run_push_adapter(str(run_dir), "alice/x", True, "", "", None)
     assert hub_server.state.requests == []
