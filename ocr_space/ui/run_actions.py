@@ -4,8 +4,8 @@
   dtype (``train.merge.merge_run``: ``RUN/merged``);
 - **Export** a DeepSeek-OCR v1 run in the official layout that vLLM loads
   (``train.merge.export_official_v1``: ``RUN/merged-v1``);
-- each offered for **download** (copied into a fresh temporary folder, the only
-  place Gradio serves files from without exposing other visitors' folders) or
+- each offered for **download** (``ui.downloads.downloadable``: temporary copies of
+  what lies outside the folders Gradio serves, so no visitor's folder is exposed) or
   **pushed** to the Hub with the visitor's token;
 - the **interrupted** runs (their process died mid-training: a crash, a Space
   restart) listed for a Resume click.
@@ -16,12 +16,11 @@ who may do what and passes the visitor's folders and token in.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from pathlib import Path
 
 from ocr_space.errors import ConfigError
 from ocr_space.train.run_dir import RunDir, interrupted_runs
+from ocr_space.ui.downloads import downloadable
 from ocr_space.ui.strings import t
 
 #: what the buttons make, each a folder of that name in the run
@@ -42,11 +41,7 @@ def make(run_dir: str, product: str) -> Path:
 def merge_and_offer(run_dir: str, product: str) -> tuple[str, list[str]]:
     """Handler body: make ``product`` and offer its files for download; (message, files)."""
     folder = make(run_dir, product)
-    copy = Path(tempfile.mkdtemp(prefix=f"ocr-space-{product}-"))
-    files = []
-    for path in sorted(folder.iterdir()):
-        if path.is_file():
-            files.append(str(shutil.copy2(path, copy / path.name)))
+    files = downloadable(sorted(path for path in folder.iterdir() if path.is_file()))
     return t(f"runs.{product}.done", folder=folder, count=len(files)), files
 
 
