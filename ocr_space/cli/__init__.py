@@ -77,3 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OcrSpaceError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    finally:
+        from ocr_space.distributed import shutdown
+
+        shutdown()  # under torchrun / accelerate launch: leave the process group cleanly

@@ -78,8 +78,12 @@ def run_compare(args: argparse.Namespace) -> int:
 
 
 def _finish(report) -> int:
-    """Human lines (results, verdicts, files), then the one-line JSON summary engine -> CER."""
+    """Human lines (results, verdicts, files), then the one-line JSON summary engine -> CER (rank 0 only)."""
     from ocr_space.cli import print_json
+    from ocr_space.distributed import is_main_process
+
+    if not is_main_process():
+        return 0
 
     for engine in report.engines:
         if engine.available:

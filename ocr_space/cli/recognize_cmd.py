@@ -25,12 +25,17 @@ def register(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ocr_space.cli import print_json
+    from ocr_space.distributed import is_main_process, map_in_shares, process_device
     from ocr_space.models import load_model
     from ocr_space.recognize import recognize_batch
 
-    loaded = load_model(args.model, adapter=args.adapter, device=args.device, dtype=args.dtype)
-    results = recognize_batch(loaded, args.images, prompt=args.prompt, max_new_tokens=args.max_new_tokens,
-                              mode=args.mode, batch_size=args.batch_size)
+    loaded = load_model(args.model, adapter=args.adapter, device=process_device(args.device), dtype=args.dtype)
+    # launched as N processes, each reads a share of the images and rank 0 prints all results in input order
+    results = map_in_shares(args.images, args.batch_size, lambda share: recognize_batch(
+        loaded, share, prompt=args.prompt, max_new_tokens=args.max_new_tokens, mode=args.mode,
+        batch_size=args.batch_size))
+    if not is_main_process():
+        return 0
     for path, result in zip(args.images, results):
         if args.json:
             print_json({"image": path, **result.as_dict()})

@@ -57,6 +57,10 @@ def run_train(args: argparse.Namespace) -> int:
         result = resume(args.resume, steps=args.steps, on_event=_print_progress)
     else:
         result = train(config_from_args(args), on_event=_print_progress)
+    from ocr_space.distributed import is_main_process
+
+    if not is_main_process():  # launched as N processes: process 0 reports for all
+        return 0 if result.state == "done" else 1
     metrics = result.metrics or {}
     print_json({"run_dir": str(result.run_dir), "state": result.state, "step": result.step,
                 "max_steps": result.max_steps, "adapter": str(result.adapter) if result.adapter else None,

@@ -67,14 +67,20 @@ def flags_given(args: argparse.Namespace) -> dict:
     return {name: value for name, value in given.items() if value or name not in PATH_FIELDS}
 
 
-def equivalent_command(config: TrainConfig) -> str:
+def equivalent_command(config: TrainConfig, processes: int = 1) -> str:
     """The ``python -m ocr_space train`` command line for ``config`` (only what differs from the defaults).
+
+    With ``processes`` > 1, the ``accelerate launch`` line that trains on that many GPUs.
 
     >>> equivalent_command(TrainConfig(model="m", data="d", steps=100))
     'python -m ocr_space train --model m --data d --steps 100'
+    >>> equivalent_command(TrainConfig(model="m", data="d"), processes=4)
+    'accelerate launch --multi_gpu --num_processes 4 -m ocr_space train --model m --data d'
     """
     defaults = TrainConfig()
-    parts = ["python", "-m", "ocr_space", "train"]
+    launcher = (["accelerate", "launch", "--multi_gpu", "--num_processes", str(processes)] if processes > 1
+                else ["python"])
+    parts = [*launcher, "-m", "ocr_space", "train"]
     for name in PATH_FIELDS:
         if getattr(config, name):
             parts += [cli_flag(name), str(getattr(config, name))]

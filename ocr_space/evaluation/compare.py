@@ -3,6 +3,9 @@
 Both read the split, run the engines (batched, capped, with progress), score
 with one normalisation, bootstrap every engine against the first, and write
 ``report.json``, ``report.csv`` and ``report.html`` when ``out`` is given.
+Launched as N processes (``torchrun --nproc_per_node N -m ocr_space eval ...``),
+the processes split the lines, every process gets the same report, and rank 0
+writes it.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from ocr_space.distributed import is_main_process, topology
 from ocr_space.evaluation.bootstrap import DEFAULT_RESAMPLES
 from ocr_space.evaluation.engines import Engine, ModelEngine, check_unique_names, engine_from_spec
 from ocr_space.evaluation.normalize import DEFAULT_NORMALIZATION, Normalization
@@ -49,8 +53,8 @@ def compare(data: str | Path | EvalSamples, engines: Sequence[str | Engine], spl
         raise EvaluationError(f"No engine could run: {reasons}")
     report = build_report(samples, runs, normalization, resamples=resamples, seed=seed,
                           settings={"batch_size": batch_size, "max_new_tokens": max_new_tokens, "mode": mode,
-                                    "prompt": prompt})
-    if out is not None:
+                                    "prompt": prompt, "processes": topology().world_size})
+    if out is not None and is_main_process():  # every process holds the whole report; one writes it
         from ocr_space.evaluation.report import write_report
 
         write_report(report, out)

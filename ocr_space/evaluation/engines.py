@@ -84,10 +84,12 @@ class ModelEngine(Engine):
 
     def open(self) -> None:
         if self.loaded is None:
+            from ocr_space.distributed import process_device
             from ocr_space.models.loading import load_model
 
             loader = self.loader or load_model
-            self.loaded = loader(self.model, self.adapter, device=self.device, dtype=self.dtype)
+            # under a multi-process launch each process reads on its own GPU
+            self.loaded = loader(self.model, self.adapter, device=process_device(self.device), dtype=self.dtype)
 
     def read(self, images: Sequence[Any]) -> list[Reading]:
         from ocr_space.recognize import recognize_batch

@@ -3,6 +3,12 @@
 Images are decoded batch by batch from the dataset (not all at once), every
 engine sees the same lines in the same order, and the time an engine spends
 reading (not loading) gives lines/s and, for models, generated tokens/s.
+
+Under a multi-process launch (``torchrun --nproc_per_node N``) each process
+reads a contiguous share of whole batches (:mod:`ocr_space.distributed`) and
+the shares are gathered back in input order, so every process ends with the
+same readings a single process would have produced; reading time is the
+slowest process's (the wall time of the parallel read).
 """
 
 from __future__ import annotations
@@ -129,21 +135,71 @@ class EngineRun:
 
 def run_engines(samples: EvalSamples, engines: Sequence[Engine],
                 progress: ProgressCallback | None = None) -> list[EngineRun]:
-    """Each engine reads every sample, one engine at a time (one model in memory at a time)."""
+    """Each engine reads every sample, one engine at a time (one model in memory at a time).
+
+    Under a multi-process launch each process reads its share and every
+    process returns the gathered runs; only rank 0 reports progress (its share).
+    """
+    from ocr_space.distributed import batch_aligned_share, topology
+
+    place = topology()
     reasons = [engine.unavailable_reason() for engine in engines]
-    total, done = len(samples) * reasons.count(None), 0
-    runs = []
-    for engine, reason in zip(engines, reasons):
-        runs.append(_run_engine(samples, engine, reason, progress, done, total))
-        done += len(samples) if reason is None else 0
+    shares = [batch_aligned_share(len(samples), max(engine.batch_size, 1)) for engine in engines]
+    total = sum(len(share) for share, reason in zip(shares, reasons) if reason is None)
+    if place.distributed and progress is not None:
+        progress = _main_share_progress(progress, place.world_size) if place.is_main else None
+    done, runs = 0, []
+    for engine, reason, share in zip(engines, reasons, shares):
+        if place.distributed:
+            runs.append(_run_engine_share(samples, engine, reason, progress, done, total, share))
+        else:
+            runs.append(_run_engine(samples, engine, reason, progress, done, total, share))
+        done += len(share) if reason is None else 0
     return runs
 
 
+def _main_share_progress(progress: ProgressCallback, world_size: int) -> ProgressCallback:
+    """Rank 0 reports its own share (the others read theirs at the same pace)."""
+    return lambda done, total, message: progress(done, total, f"{message} (rank 0 of {world_size} processes)")
+
+
+def _run_engine_share(samples: EvalSamples, engine: Engine, reason: str | None, progress: ProgressCallback | None,
+                      done: int, total: int, share: range) -> EngineRun:
+    """This process reads its share; the runs of all processes are merged (in rank order) on every process."""
+    from ocr_space.distributed import run_everywhere
+
+    return merge_shares(run_everywhere(lambda: _run_engine(samples, engine, reason, progress, done, total, share)))
+
+
+def merge_shares(runs: Sequence[EngineRun]) -> EngineRun:
+    """One run from each process's run of its share: readings in rank order, times of the slowest process.
+
+    An engine unavailable on any process is unavailable (with that reason);
+    the description comes from the first process that opened the engine.
+
+    >>> a = EngineRun("m", {"d": 0}, [Reading("x", 1.0)], read_seconds=1.0)
+    >>> b = EngineRun("m", {"d": 1}, [Reading("y", 2.0)], read_seconds=2.0)
+    >>> merged = merge_shares([a, b])
+    >>> [r.text for r in merged.readings], merged.read_seconds, merged.description
+    (['x', 'y'], 2.0, {'d': 0})
+    """
+    unavailable = next((run for run in runs if not run.available), None)
+    if unavailable is not None:
+        return EngineRun(unavailable.name, unavailable.description, unavailable=unavailable.unavailable)
+    description = next((run.description for run in runs if run.description), runs[0].description)
+    return EngineRun(runs[0].name, description, readings=[r for run in runs for r in run.readings],
+                     read_seconds=max(run.read_seconds for run in runs),
+                     load_seconds=max(run.load_seconds for run in runs))
+
+
 def _run_engine(samples: EvalSamples, engine: Engine, reason: str | None, progress: ProgressCallback | None,
-                done: int, total: int) -> EngineRun:
+                done: int, total: int, lines: range) -> EngineRun:
+    """``engine`` reads ``lines`` (all of them in a single process), batch by batch."""
     if reason:
         log.warning("engine %s unavailable: %s", engine.name, reason)
         return EngineRun(engine.name, engine.describe(), unavailable=reason)
+    if not lines:  # a process with no share of the batches does not load the engine at all
+        return EngineRun(engine.name, {})
     if progress:
         progress(done, total, f"{engine.name}: loading")
     started = time.perf_counter()
@@ -155,13 +211,13 @@ def _run_engine(samples: EvalSamples, engine: Engine, reason: str | None, progre
     run = EngineRun(engine.name, {}, load_seconds=time.perf_counter() - started)
     try:
         step = max(engine.batch_size, 1)
-        for start in range(0, len(samples), step):
-            images = samples.images(start, min(start + step, len(samples)))
+        for start in range(lines.start, lines.stop, step):
+            images = samples.images(start, min(start + step, lines.stop))
             began = time.perf_counter()
             run.readings.extend(engine.read(images))
             run.read_seconds += time.perf_counter() - began
             if progress:
-                progress(done + len(run.readings), total, f"{engine.name}: {len(run.readings)}/{len(samples)} lines")
+                progress(done + len(run.readings), total, f"{engine.name}: {len(run.readings)}/{len(lines)} lines")
         run.description = engine.describe()
     finally:
         engine.close()

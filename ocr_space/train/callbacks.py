@@ -33,7 +33,9 @@ def gpu_memory_gib() -> float | None:
 class EventLogCallback(TrainerCallback):
     """One ``events.jsonl`` line per optimizer step: step, loss, lr, grad_norm, samples/s, elapsed, ETA, GPU memory.
 
-    ``on_event`` (optional) receives each event too: the CLI prints it as a progress line.
+    ``on_event`` (optional) receives each event too: the CLI prints it as a progress line. In a multi-process
+    run only the first process reports (the loss the Trainer logs is already averaged over the processes), and
+    ``samples_per_step`` counts the samples of all processes.
     """
 
     def __init__(self, run: RunDir, samples_per_step: int, on_event: Callable[[dict], None] | None = None):
@@ -48,17 +50,19 @@ class EventLogCallback(TrainerCallback):
     def on_train_begin(self, args, state, control, **kwargs):
         self._started = self._last_step_end = time.monotonic()
         self._first_step = state.global_step  # > 0 after a resume
-        self.run.update_status(state="training", step=state.global_step, max_steps=state.max_steps)
+        if state.is_world_process_zero:
+            self.run.update_status(state="training", step=state.global_step, max_steps=state.max_steps)
 
     def on_step_end(self, args, state, control, **kwargs):
         now = time.monotonic()
         self._step_seconds = now - self._last_step_end
         self._last_step_end = now
-        self.run.update_status(step=state.global_step, max_steps=state.max_steps)
+        if state.is_world_process_zero:
+            self.run.update_status(step=state.global_step, max_steps=state.max_steps)
 
     def on_log(self, args, state, control, logs: dict[str, Any] | None = None, **kwargs):
-        if not logs or "loss" not in logs:
-            return  # the end-of-training summary has no step loss
+        if not logs or "loss" not in logs or not state.is_world_process_zero:
+            return  # the end-of-training summary has no step loss; other processes leave reporting to rank 0
         elapsed = time.monotonic() - self._started
         done = max(state.global_step - self._first_step, 1)
         remaining = max(state.max_steps - state.global_step, 0)
@@ -83,7 +87,11 @@ class EventLogCallback(TrainerCallback):
 
 
 class CancelCallback(TrainerCallback):
-    """Stop after the current optimizer step when the flag is set or ``cancel.request`` exists; save first."""
+    """Stop after the current optimizer step when the flag is set or ``cancel.request`` exists; save first.
+
+    In a multi-process run the processes must stop at the same step (a process that steps on alone waits
+    forever for the others' gradients), so after every step they agree: one asked, all stop.
+    """
 
     def __init__(self, run: RunDir, flag: threading.Event):
         self.run = run
@@ -94,7 +102,12 @@ class CancelCallback(TrainerCallback):
         return self.flag.is_set() or self.run.cancel_file.exists()
 
     def on_step_end(self, args, state, control, **kwargs):
-        if self.requested():
+        from ocr_space.distributed import gather_objects, topology
+
+        requested = self.requested()
+        if topology().distributed:
+            requested = any(gather_objects(requested))
+        if requested:
             control.should_training_stop = True
             control.should_save = True  # keep this step's work: resume continues from here
             self.stopped_at = state.global_step

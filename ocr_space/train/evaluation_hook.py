@@ -16,14 +16,16 @@ def measure_cer(loaded, images: Sequence, references: Sequence[str], mode: str |
     >>> measure_cer(loaded, [image], ["你好"], mode="small")  # doctest: +SKIP
     0.5
     """
+    from ocr_space.distributed import map_in_shares
     from ocr_space.evaluation.metrics import cer
     from ocr_space.recognize import recognize_batch
 
     was_training = loaded.model.training
     loaded.model.eval()
     try:
-        results = recognize_batch(loaded, list(images), prompt="ocr", max_new_tokens=max_new_tokens, mode=mode,
-                                  batch_size=batch_size)
+        # in a multi-process run each process reads a share of the lines and all get every reading
+        results = map_in_shares(list(images), batch_size, lambda share: recognize_batch(
+            loaded, share, prompt="ocr", max_new_tokens=max_new_tokens, mode=mode, batch_size=batch_size))
     finally:
         loaded.model.train(was_training)
     return float(cer(list(references), [result.text for result in results]))

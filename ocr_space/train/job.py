@@ -105,22 +105,26 @@ def _fit_to_memory(context: RunContext, plan: TrainPlan, loaded: LoadedModel, tr
 
     from ocr_space.train.memory_fit import cuda_probe, fit_to_memory, heaviest_rows, ladder, optimizer_state_bytes
 
+    from ocr_space.train.data_parallel import agree_on_fit
+
     config, run = context.config, context.run
     run.update_status(state="probing", message="trying the heaviest batch to fit this GPU's memory")
-    rows = heaviest_rows(train_rows, config.batch_size)
+    batch_size, grad_accum = plan.process_batch(config)
+    rows = heaviest_rows(train_rows, batch_size)
     collate = _training_collator(config, loaded, plan.mode)  # the Trainer's own, so the probe measures what trains
     autocast = plan.precision.dtype if plan.precision.autocast else None
-    result = fit_to_memory(ladder(config.batch_size, config.grad_accum, config.gradient_checkpointing),
-                           cuda_probe(loaded.model, collate, rows, plan.device, autocast), plan.gpu_budget_bytes,
-                           reserve_bytes=optimizer_state_bytes(loaded.model))
-    plan = plan.with_memory(result)
+    rungs = ladder(batch_size, grad_accum, config.gradient_checkpointing)
+    result = fit_to_memory(rungs, cuda_probe(loaded.model, collate, rows, plan.device, autocast),
+                           plan.gpu_budget_bytes, reserve_bytes=optimizer_state_bytes(loaded.model))
+    # every GPU probed its own memory; with several processes they all take the rung the tightest one needs
+    plan = plan.with_memory(agree_on_fit(rungs, result))
     run.update_status(plan=plan.as_dict())
     if plan.memory is None:
         raise torch.cuda.OutOfMemoryError("even a micro-batch of 1 does not fit (memory probe)")
     memory = plan.memory
-    if (memory.batch_size, memory.grad_accum) != (config.batch_size, config.grad_accum):
-        log.warning("batch %d x %d does not fit this GPU; training %s (same effective batch)", config.batch_size,
-                    config.grad_accum, memory.describe())
+    if (memory.batch_size, memory.grad_accum) != (batch_size, grad_accum):
+        log.warning("batch %d x %d does not fit this GPU; training %s (same effective batch)", batch_size,
+                    grad_accum, memory.describe())
     run.update_status(message=f"memory probe: {memory.describe()}")
     return plan
 
@@ -155,10 +159,12 @@ def _measure_train_save(context: RunContext, plan: TrainPlan, loaded: LoadedMode
         return TrainResult(run.path, "cancelled", step, max_steps, None, metrics, plan.backend, message)
 
     run.update_status(state="saving", message="saving the adapter")
-    loaded.model.save_pretrained(str(run.adapter))
-    loaded.processor.save_pretrained(str(run.adapter))
-    config.to_yaml(run.adapter / "training_config.yaml")
-    if evaluation.rows:
+    _save_adapter(context, plan, loaded, trainer)
+    if evaluation.rows and plan.strategy == "fsdp":
+        # the trained weights are sharded across the GPUs: generation would need them gathered on each one
+        metrics["cer_after_note"] = "not measured under FSDP; run `eval` with the saved adapter"
+        run.write_metrics(metrics)
+    elif evaluation.rows:
         run.update_status(state="evaluating", message="measuring CER after training")
         metrics["cer_after"] = evaluation.measure(loaded)
         run.write_metrics(metrics)
@@ -167,6 +173,25 @@ def _measure_train_save(context: RunContext, plan: TrainPlan, loaded: LoadedMode
         message += f" CER {metrics['cer_before']:.4f} -> {metrics['cer_after']:.4f} on {metrics['eval_samples']} " \
                    "test lines."
     return TrainResult(run.path, "done", step, max_steps, run.adapter, metrics, plan.backend, message)
+
+
+def _save_adapter(context: RunContext, plan: TrainPlan, loaded: LoadedModel, trainer) -> None:
+    """The adapter, processor and config into ``run/adapter``, written once (by process 0 of a launch).
+
+    Under FSDP every process holds a shard, so all of them take part in the Trainer's save, which gathers
+    the full adapter before process 0 writes it.
+    """
+    from ocr_space.distributed import barrier, is_main_process
+
+    adapter = context.run.adapter
+    if plan.strategy == "fsdp":
+        trainer.save_model(str(adapter))
+    elif is_main_process():
+        loaded.model.save_pretrained(str(adapter))
+    if is_main_process():
+        loaded.processor.save_pretrained(str(adapter))
+        context.config.to_yaml(adapter / "training_config.yaml")
+    barrier()  # the others return (and may read the adapter) only once it is complete
 
 
 class _Evaluation:
@@ -271,9 +296,12 @@ def _build_trainer(context: RunContext, plan: TrainPlan, loaded: LoadedModel, tr
     from ocr_space.train.callbacks import CancelCallback, DecoderOnlyCheckpointing, EventLogCallback
     from ocr_space.train.checkpoints import AdapterCheckpointTrainer
 
+    from ocr_space.train.data_parallel import trainer_arguments
+
     config, run, memory = context.config, context.run, plan.memory
     checkpointing = memory.gradient_checkpointing != "off"
     args = TrainingArguments(
+        **trainer_arguments(plan.strategy),
         output_dir=str(run.checkpoints),
         max_steps=config.steps,
         per_device_train_batch_size=memory.batch_size,

@@ -82,6 +82,10 @@ class TrainPlan:
     #: regional torch.compile of the repeated layers, and why (ocr_space.train.compile)
     compile: bool = False
     compile_note: str = ""
+    #: processes training together (torchrun / accelerate launch): one per GPU; 1 = this process alone
+    world_size: int = 1
+    #: how they share the model: "none" (one process), "ddp" or "fsdp" (ocr_space.train.data_parallel)
+    strategy: str = "none"
 
     def warmup_note(self, config: TrainConfig) -> str | None:
         """A line for the log when the warm-up was clamped, else None."""
@@ -92,7 +96,14 @@ class TrainPlan:
 
     @property
     def samples_per_step(self) -> int:
-        return self.memory.batch_size * self.memory.grad_accum
+        """Samples one optimizer step sees, over all processes."""
+        return self.memory.batch_size * self.memory.grad_accum * self.world_size
+
+    def process_batch(self, config: TrainConfig) -> tuple[int, int]:
+        """``(batch_size, grad_accum)`` each process starts from: the config's, shared among the processes."""
+        from ocr_space.train.data_parallel import per_process_batch
+
+        return per_process_batch(config.batch_size, config.grad_accum, self.world_size, config.effective_batch)
 
     def with_memory(self, fit: FitResult) -> TrainPlan:
         """This plan with the memory probe's answer (``fit.plan`` None = nothing fits: memory stays undecided)."""
@@ -103,7 +114,8 @@ class TrainPlan:
     def with_peft_fallback(self, config: TrainConfig, note: str) -> TrainPlan:
         """This plan on the PEFT path after Unsloth failed to load (``backend: auto`` only)."""
         _check_four_bit(config, self.device)
-        memory, probe = _memory_decision(config, self.device, "peft", self.gpu_budget_bytes)
+        memory, probe = _memory_decision(config, self.device, "peft", self.gpu_budget_bytes, self.strategy,
+                                         self.process_batch(config))
         compiled, compile_note = compile_decision(config.compile, self.device, "peft")
         return dataclasses.replace(self, backend="peft", backend_note=note, memory=memory, probe_memory=probe,
                                    compile=compiled, compile_note=compile_note)
@@ -124,32 +136,41 @@ class TrainPlan:
             "memory_probe": list(self.memory_probe) if self.memory_probe is not None else None,
             "gpu_budget_gib": round(self.gpu_budget_bytes / 2**30, 2) if self.gpu_budget_bytes else None,
             "compile": self.compile, "compile_note": self.compile_note,
+            "world_size": self.world_size, "strategy": self.strategy,
+            "samples_per_step": self.samples_per_step if memory else None,
         }
 
 
 def resolve_plan(config: TrainConfig) -> TrainPlan:
     """Every decision a run can make before loading weights; errors name the setting that cannot work here."""
+    from ocr_space.distributed import topology
     from ocr_space.models.devices import pick_device
     from ocr_space.models.loading import read_checkpoint_config
     from ocr_space.models.registry import family_for_config
+    from ocr_space.train.data_parallel import check_strategy, per_process_batch, process_training_device
     from ocr_space.train.unsloth_path import unsloth_support
 
-    device = pick_device(config.device)
+    world_size = topology().world_size
+    device = pick_device(process_training_device(config.device))
+    strategy = check_strategy(config.strategy, world_size, device)
     precision = resolve_precision(config, device)
     optim = resolve_optimizer(config, device)
     family = family_for_config(read_checkpoint_config(config.model)[0])
     mode = config.mode or family.training_mode or family.default_mode
     family.mode(mode)  # unknown mode -> a clear error before any work
-    backend, note = resolve_backend(config, device, unsloth_support(family, device))
+    unsloth = unsloth_support(family, device) if world_size == 1 else (
+        False, f"Unsloth trains in one process; {world_size} processes train with transformers + PEFT")
+    backend, note = resolve_backend(config, device, unsloth)
     if backend == "peft":
         _check_four_bit(config, device)
     budget = gpu_budget_bytes(device)
-    memory, probe = _memory_decision(config, device, backend, budget)
+    batch = per_process_batch(config.batch_size, config.grad_accum, world_size, config.effective_batch)
+    memory, probe = _memory_decision(config, device, backend, budget, strategy, batch)
     compiled, compile_note = compile_decision(config.compile, device, backend)
     return TrainPlan(device=device, precision=precision, optim=optim, family=family, mode=mode, backend=backend,
                      backend_note=note, memory=memory, probe_memory=probe, gpu_budget_bytes=budget,
                      warmup_steps=min(config.warmup_steps, config.steps), report_to=check_tracker(config.report_to),
-                     compile=compiled, compile_note=compile_note)
+                     compile=compiled, compile_note=compile_note, world_size=world_size, strategy=strategy)
 
 
 def resolve_precision(config: TrainConfig, device: str) -> Precision:
@@ -233,12 +254,16 @@ def probes_memory(config: TrainConfig, device: str, backend: str) -> bool:
             and config.gradient_checkpointing != "decoder" and not config.load_in_4bit)
 
 
-def _memory_decision(config: TrainConfig, device: str, backend: str,
-                     budget: float | None) -> tuple[MemoryPlan | None, bool]:
-    """(memory, probe): the configured micro-batch with checkpointing resolved, or None when the probe decides."""
-    if probes_memory(config, device, backend):
+def _memory_decision(config: TrainConfig, device: str, backend: str, budget: float | None, strategy: str,
+                     batch: tuple[int, int]) -> tuple[MemoryPlan | None, bool]:
+    """(memory, probe): this process's micro-batch with checkpointing resolved, or None when the probe decides.
+
+    ``batch`` is the config's ``(batch_size, grad_accum)`` as one process takes it (``TrainPlan.process_batch``).
+    Under FSDP a GPU holds a shard, not the whole model the probe would measure: no probe.
+    """
+    if strategy != "fsdp" and probes_memory(config, device, backend):
         return None, True
-    return MemoryPlan(config.batch_size, config.grad_accum, resolve_checkpointing(config, budget)), False
+    return MemoryPlan(batch[0], batch[1], resolve_checkpointing(config, budget)), False
 
 
 def _check_four_bit(config: TrainConfig, device: str) -> None:

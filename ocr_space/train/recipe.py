@@ -26,6 +26,9 @@ CHECKPOINTING = ("auto", "on", "decoder", "off")
 TRACKERS = ("none", "tensorboard", "trackio")
 #: what push-on-finish uploads: the LoRA adapter, or the base with the adapter merged in (16-bit)
 PUSH_KINDS = ("adapter", "merged")
+#: how several processes (torchrun / accelerate launch) share a run: ocr_space.train.data_parallel
+STRATEGIES = ("ddp", "fsdp")
+EFFECTIVE_BATCH = ("keep", "scale")
 COMPILE = ("auto", "on", "off")
 #: when the memory probe is off (fit_to_memory false, 4-bit): below this much GPU memory "auto" checkpoints
 #: activations; above, the default micro-batch fits without (8 pages peak at 47 GiB in bf16; bench/RESULTS.md)
@@ -122,6 +125,14 @@ class TrainConfig:
     backend: str = field(default="auto", metadata={
         "help": "training path: " + ", ".join(BACKENDS) + "; auto = Unsloth's fast path on CUDA when it imports "
                 "and supports the model, else transformers + PEFT"})
+    strategy: str = field(default="ddp", metadata={
+        "help": "with several processes (torchrun / accelerate launch, one per GPU): ddp = a whole model on every "
+                "GPU, gradients averaged (fastest); fsdp = base weights sharded across the GPUs (less memory per "
+                "card, more traffic; CUDA only). Ignored in one process"})
+    effective_batch: str = field(default="keep", metadata={
+        "help": "with N processes: keep = batch_size x grad_accum samples per optimizer step in all, each "
+                "process taking 1/N (the same training as on one GPU); scale = every process takes batch_size x "
+                "grad_accum (N times more samples per step)"})
     compile: str = field(default="auto", metadata={
         "help": "regional torch.compile of the repeated layers (PEFT backend only): on, off; auto = off until a "
                 "GPU run shows it pays (bench/RESULTS.md, 2026-12-02: warm-up over 200 s on the H200)"})
@@ -152,6 +163,8 @@ class TrainConfig:
         _require_choice(self, "push_kind", PUSH_KINDS)
         _require(isinstance(self.source_split, str), "source_split", "must be text such as train[:1000], or empty")
         _require(isinstance(self.push_to, str), "push_to", "must be a Hub repo id such as you/my-ocr-lora, or empty")
+        _require_choice(self, "strategy", STRATEGIES)
+        _require_choice(self, "effective_batch", EFFECTIVE_BATCH)
         if isinstance(self.compile, bool):  # YAML reads a bare on/off as true/false
             self.compile = "on" if self.compile else "off"
         _require_choice(self, "compile", COMPILE)

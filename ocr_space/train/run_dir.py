@@ -234,3 +234,31 @@ def _process_alive(pid: Any, started: Any = None) -> bool:
     except PermissionError:
         pass
     return started is None or _process_start(pid) in (None, started)
+
+
+class FollowerRunDir(RunDir):
+    """The run folder as processes 1..N-1 of a multi-process run see it: they read it, rank 0 alone writes.
+
+    N processes appending the same events and rewriting the same status would
+    log every step N times and race on the files; with this, the job's code
+    stays the same on every process and only the first one writes.
+    """
+
+    def update_status(self, **changes) -> dict[str, Any]:
+        return {**(_read_json(self.status_file) or {}), **changes}
+
+    def append_event(self, event: dict[str, Any]) -> None:
+        pass
+
+    def drop_events_after(self, step: int) -> None:
+        pass
+
+    def write_metrics(self, metrics: dict[str, Any]) -> None:
+        pass
+
+
+def run_dir_for_this_process(path: str | Path) -> RunDir:
+    """A :class:`RunDir` on rank 0 (and in a single process), a :class:`FollowerRunDir` on the other ranks."""
+    from ocr_space.distributed import is_main_process
+
+    return RunDir(path) if is_main_process() else FollowerRunDir(path)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ocr_space.config import public_mode, runs_root, users_root
+from ocr_space.distributed import is_main_process, on_main_then_share
 from ocr_space.errors import ConfigError, OcrSpaceError
 from ocr_space.gpu import GPU
 from ocr_space.train.job import TrainResult, run_training
@@ -26,7 +27,7 @@ from ocr_space.models.cache import release_gpu_memory
 from ocr_space.out_of_memory import is_out_of_memory
 from ocr_space.train.oom import TrainingOutOfMemory, oom_message
 from ocr_space.train.recipe import TrainConfig
-from ocr_space.train.run_dir import ACTIVE_STATES, RunDir, interrupted_runs, process_identity
+from ocr_space.train.run_dir import ACTIVE_STATES, RunDir, interrupted_runs, process_identity, run_dir_for_this_process
 from ocr_space.workspace import unique_run_name
 
 log = logging.getLogger("ocr_space.train")
@@ -102,38 +103,28 @@ class TrainingRunner:
               push_token: str | None = None) -> TrainingJob:
         """Validate, create the run folder and start training in the background.
 
+        Launched as N processes, process 0 creates the folder (its name, timestamp included, is the one all
+        use) and alone writes to it (:class:`~ocr_space.train.run_dir.FollowerRunDir` on the others).
         ``push_token`` is the Hub token push-on-finish uses (``config.push_to``); None = the
         machine's own login (``HF_TOKEN``), which the UI never lends to visitors.
         """
         config = as_config(config).validate()
         with self._lock:
             self._refuse_if_busy()
-            run = _new_run_dir(config)
-            config = config.replace(out=str(run.path))
-            config.to_yaml(run.config_file)
-            return self._launch(TrainingJob(run, config, resume=False, push_token=push_token), on_event)
+            path = on_main_then_share(lambda: _create_run(config))
+            config = config.replace(out=path)
+            return self._launch(TrainingJob(run_dir_for_this_process(path), config, resume=False,
+                                            push_token=push_token), on_event)
 
     def resume(self, run_dir: str | Path, steps: int | None = None,
                on_event: Callable[[dict], None] | None = None, *, push_token: str | None = None) -> TrainingJob:
         """Continue a run from its latest checkpoint (after a crash, a restart or a cancel)."""
-        run = RunDir(run_dir)
-        if not run.config_file.is_file():
-            raise ConfigError(f"{run.path} is not a training run folder (no config.yaml).")
-        config = TrainConfig.from_yaml(run.config_file)
-        if steps is not None:
-            config = config.replace(steps=steps)
-        config.validate()
-        status = run.read_status()
-        if status.get("state") == "done" and steps is None:
-            raise ConfigError(f"{run.path} already finished ({status.get('step')} steps); its adapter is in "
-                              f"{run.adapter}. Pass more steps to train further.")
-        if status.get("state") in ACTIVE_STATES and not status.get("stale"):
-            raise TrainingBusyError(f"{run.path} is still running (process {status.get('pid')}).")
         with self._lock:
             self._refuse_if_busy()
-            run.cancel_file.unlink(missing_ok=True)
-            config.to_yaml(run.config_file)
-            return self._launch(TrainingJob(run, config, resume=True, push_token=push_token), on_event)
+            # process 0 checks the folder and rewrites its config before any process starts writing status
+            config = TrainConfig.from_dict(on_main_then_share(lambda: _prepare_resume(RunDir(run_dir), steps)))
+            return self._launch(TrainingJob(run_dir_for_this_process(run_dir), config, resume=True,
+                                            push_token=push_token), on_event)
 
     def _refuse_if_busy(self) -> None:
         if self.busy():
@@ -152,7 +143,7 @@ class TrainingRunner:
         return job
 
     def _work(self, job: TrainingJob, on_event) -> None:
-        handler = _attach_log_file(job.run)
+        handler = _attach_log_file(job.run) if is_main_process() else None  # one train.log, process 0's
         try:
             log.info("%s run %s", "resuming" if job.resume else "starting", job.run_dir)
             try:
@@ -165,7 +156,7 @@ class TrainingRunner:
                 if _write_error(exc) is not None:
                     raise DiskWriteFailed(_disk_message(job, _write_error(exc))) from exc
                 raise
-            if job.result.state == "done" and job.config.push_to:
+            if job.result.state == "done" and job.config.push_to and is_main_process():
                 _push_on_finish(job)
             _record_end(job, state=job.result.state, message=job.result.message, step=job.result.step,
                         finished_at=time.time(), adapter=str(job.result.adapter or "") or None, push=job.result.push)
@@ -183,7 +174,8 @@ class TrainingRunner:
         finally:
             _drop_tracebacks(job.error)  # their frames hold the model and trainer: free GPU memory for the next job
             release_gpu_memory()
-            _detach_log_file(handler)
+            if handler is not None:
+                _detach_log_file(handler)
             job._finished.set()
 
 
@@ -295,11 +287,43 @@ def _push_on_finish(job: TrainingJob) -> None:
     from ocr_space.train.push_on_finish import push_finished_run, push_summary
 
     release_gpu_memory()  # the trained model is gone with run_training's frame; a merge may need the room
-    job.result.push = push_finished_run(job.config, job.run, job.push_token)
+    with GPU.hold(f"pushing {job.run_dir.name}"):  # a merged push loads the base model again
+        job.result.push = push_finished_run(job.config, job.run, job.push_token)
     job.result.message += push_summary(job.result.push)
 
 
-def _new_run_dir(config: TrainConfig) -> RunDir:
+def _create_run(config: TrainConfig) -> str:
+    """A new run folder holding ``config`` (with its path as ``out``); returns the path."""
+    run = new_run_dir(config)
+    config.replace(out=str(run.path)).to_yaml(run.config_file)
+    return str(run.path)
+
+
+def _prepare_resume(run: RunDir, steps: int | None) -> dict:
+    """Check that ``run`` can continue here and now, write its config back; the config's fields."""
+    from ocr_space.distributed import topology
+    from ocr_space.train.data_parallel import check_resume_world_size
+
+    if not run.config_file.is_file():
+        raise ConfigError(f"{run.path} is not a training run folder (no config.yaml).")
+    config = TrainConfig.from_yaml(run.config_file)
+    if steps is not None:
+        config = config.replace(steps=steps)
+    config.validate()
+    status = run.read_status()
+    if status.get("state") == "done" and steps is None:
+        raise ConfigError(f"{run.path} already finished ({status.get('step')} steps); its adapter is in "
+                          f"{run.adapter}. Pass more steps to train further.")
+    if status.get("state") in ACTIVE_STATES and not status.get("stale"):
+        raise TrainingBusyError(f"{run.path} is still running (process {status.get('pid')}).")
+    check_resume_world_size((status.get("plan") or {}).get("world_size"), topology().world_size)
+    run.cancel_file.unlink(missing_ok=True)
+    config.to_yaml(run.config_file)
+    return config.as_dict()
+
+
+def new_run_dir(config: TrainConfig) -> RunDir:
+    """The folder a new run writes to: ``config.out`` (refused if it holds a run) or a new timestamped one."""
     if config.out:
         path = Path(config.out).expanduser()
         if (path / "status.json").exists():

@@ -51,9 +51,18 @@ def preset_values(preset_name: str) -> dict:
             for name in ADVANCED_FIELDS}
 
 
+def launch_processes(values: dict) -> int:
+    """How many training processes Start runs: every visible GPU when "use all GPUs" is ticked and there are
+    several, else 1 (this process, as always)."""
+    from ocr_space.train.launch import visible_gpus
+
+    gpus = visible_gpus() if values.get("all_gpus") else 1
+    return gpus if gpus > 1 else 1
+
+
 def command_preview(**values) -> str:
     try:
-        return equivalent_command(form_config(values))
+        return equivalent_command(form_config(values), processes=launch_processes(values))
     except Exception as exc:  # noqa: BLE001 - a half-typed form is normal; show why instead of a command
         return f"# {exc}"
 
@@ -63,19 +72,26 @@ def start_training(request: gr.Request = None, profile: gr.OAuthProfile | None =
                    oauth_token: gr.OAuthToken | None = None, **values):
     """Handler: check the visitor may train, validate the form and start a run; returns the run picker on it.
 
+    With "use all GPUs" on a machine with several, the run is an ``accelerate launch`` subprocess (one
+    process per GPU, :mod:`ocr_space.train.launch`); the tab follows its run folder like any other run.
     Push on finish uses the visitor's token (their login; locally the machine's own HF_TOKEN), held by the
-    job in memory only.
+    job in memory only (a launched run's processes get it as their Hub token).
     """
     if on_zero_gpu():
         raise gr.Error(t("notice.zero_gpu_training"), print_exception=False)
     person = visitor(request, profile, oauth_token)
     person.require_trainer()
-    config = visitor_config(person, form_config(values))
+    config, processes = visitor_config(person, form_config(values)), launch_processes(values)
     push_token = person.push_token(None) if config.push_to else None
-    with person.reading_hub():  # the run's thread keeps this context: its Hub reads carry the visitor's rights
-        job = RUNNER.start(config, push_token=push_token)
-    gr.Info(t("finetune.started", run=job.run_dir))
-    return _run_picker(person, str(job.run_dir))
+    if processes > 1:
+        from ocr_space.train.launch import launch_training
+
+        run_dir = launch_training(config, processes, hub_token=person.hub_read_token()).run_dir
+    else:
+        with person.reading_hub():  # the run's thread keeps this context: its Hub reads carry the visitor's rights
+            run_dir = RUNNER.start(config, push_token=push_token).run_dir
+    gr.Info(t("finetune.started", run=run_dir))
+    return _run_picker(person, str(run_dir))
 
 
 def visitor_config(person: Visitor, config: TrainConfig) -> TrainConfig:
@@ -286,6 +302,10 @@ def build() -> None:
                                          info=t("finetune.preset_info"))
                 with gr.Accordion(t("finetune.advanced"), open=False):
                     advanced = _advanced_fields(form, model.value)
+                gpus = _visible_gpus()
+                # one process per GPU; with one GPU (or none) the option is hidden and nothing changes
+                form.field("all_gpus", gr.Checkbox, value=False, visible=gpus > 1,
+                           label=t("finetune.all_gpus", gpus=gpus))
                 with gr.Accordion(t("finetune.push"), open=False):
                     form.field("push_to", gr.Textbox, value="")
                     with gr.Row():
@@ -351,6 +371,12 @@ def build() -> None:
             button.click(_run_action(product, push=True), inputs=[run_dir, product_repo, product_private],
                          outputs=product_result, api_name=name, concurrency_id="gpu")
         gr.on(triggers=None, fn=command_preview, inputs_kwargs=form.inputs, outputs=command)
+
+
+def _visible_gpus() -> int:
+    from ocr_space.train.launch import visible_gpus
+
+    return visible_gpus()
 
 
 def _advanced_fields(form: Form, model: str) -> Form:

@@ -213,6 +213,7 @@ STRINGS = {
     "finetune.load_in_4bit": "4-bit base weights (QLoRA, CUDA only)",
     "finetune.gradient_checkpointing": "Gradient checkpointing",
     "finetune.seed": "Seed",
+    "finetune.all_gpus": "Use all {gpus} GPUs (one training process per GPU, same samples per step)",
     "finetune.command": "Equivalent command",
     "finetune.start": "Start",
     "finetune.cancel": "Cancel",

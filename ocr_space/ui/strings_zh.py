@@ -189,6 +189,7 @@ STRINGS_ZH_CN = {
     "finetune.load_in_4bit": "4 位基础权重（QLoRA，仅 CUDA）",
     "finetune.gradient_checkpointing": "梯度检查点",
     "finetune.seed": "随机种子",
+    "finetune.all_gpus": "使用全部 {gpus} 块 GPU（每块 GPU 一个训练进程，每步样本数不变）",
     "finetune.command": "等效命令",
     "finetune.start": "开始",
     "finetune.cancel": "取消",

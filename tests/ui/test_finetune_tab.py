@@ -67,3 +67,32 @@ def test_the_app_has_a_fine_tune_tab():
     demo = build_app()
     assert {"train_start", "train_cancel", "train_resume", "train_status"} <= {
         dep.get("api_name") for dep in demo.config["dependencies"]}
+
+
+def test_use_all_gpus_launches_one_process_per_gpu_where_there_are_several(monkeypatch, tmp_path):
+    from ocr_space.train import launch
+
+    launched = []
+
+    class Launched:
+        run_dir = tmp_path / "run"
+
+    monkeypatch.setattr(launch, "launch_training", lambda config, processes, hub_token: launched.append(
+        (config, processes, hub_token)) or Launched())
+    monkeypatch.setattr(launch, "visible_gpus", lambda: 4)
+    form = _form("/m", "/d", tmp_path / "run", all_gpus=True)
+
+    picker = finetune_tab.start_training(**form)
+    assert launched == [(finetune_tab.form_config(form), 4, None)]  # locally: this machine's own Hub lookup
+    assert picker["value"] == str(tmp_path / "run")
+    assert finetune_tab.command_preview(**form) == ("accelerate launch --multi_gpu --num_processes 4 -m ocr_space "
+                                                    f"train --model /m --data /d --out {tmp_path / 'run'}")
+
+
+def test_use_all_gpus_changes_nothing_on_one_gpu(monkeypatch):
+    from ocr_space.train import launch
+
+    monkeypatch.setattr(launch, "visible_gpus", lambda: 1)
+    form = _form("/m", "/d", "", all_gpus=True)
+    assert finetune_tab.launch_processes(form) == 1  # start_training then runs in this process, as without it
+    assert finetune_tab.command_preview(**form) == "python -m ocr_space train --model /m --data /d"
