@@ -148,11 +148,13 @@ class RunDir:
         return "\n".join(self.log_file.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
 
     def latest_checkpoint(self) -> Path | None:
-        """The newest complete checkpoint (one whose trainer_state.json was written), or None."""
+        """The newest complete checkpoint (one whose trainer_state.json, the Trainer's last write, reads whole),
+        or None. A process stopped mid-save (a restart) leaves that file empty or cut: resume takes the one
+        before."""
         found = []
         for folder in self.checkpoints.glob("checkpoint-*"):
             step = checkpoint_step(folder)
-            if step is not None and (folder / "trainer_state.json").is_file():
+            if step is not None and _read_json(folder / "trainer_state.json") is not None:
                 found.append((step, folder))
         return max(found)[1] if found else None
 
@@ -196,7 +198,7 @@ def interrupted_runs(root: str | Path) -> list[RunDir]:
 def _read_json(path: Path) -> dict[str, Any] | None:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
+    except (FileNotFoundError, ValueError):  # missing, half-written or not text at all
         return None
 
 

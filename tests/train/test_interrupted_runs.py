@@ -38,3 +38,11 @@ def test_the_app_resumes_an_interrupted_run_on_start(reader_model_dir, small_dat
     assert steps == list(range(1, 5))  # continued from checkpoint-{killed_at}: no step twice, none lost
     assert f"resuming from {run.path / 'checkpoints' / f'checkpoint-{killed_at}'}" in run.log_file.read_text()
     assert json.loads((run.adapter / "adapter_config.json").read_text())
+
+
+def test_a_checkpoint_cut_mid_save_is_passed_over_for_the_one_before(tmp_path):
+    run = RunDir(tmp_path / "run")
+    for step, state in ((2, '{"global_step": 2}'), (4, "")):  # a restart while checkpoint-4 was being written
+        (run.checkpoints / f"checkpoint-{step}").mkdir(parents=True)
+        (run.checkpoints / f"checkpoint-{step}" / "trainer_state.json").write_text(state)
+    assert run.latest_checkpoint() == run.checkpoints / "checkpoint-2" and run.latest_checkpoint_step() == 2
