@@ -39,3 +39,26 @@ def test_runs_show_their_state_and_finished_only_keeps_those_with_an_adapter(tmp
     assert run_choices(tmp_path, finished_only=True) == [("done-run · done · 60/60", str(done.path))]
     assert run_picker(tmp_path)["value"] == str(running.path)
     assert run_choices(tmp_path / "absent") == []
+
+
+def test_on_a_public_space_each_visitor_picks_only_from_their_own_datasets_and_runs(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from ocr_space.ui import finetune_tab
+    from ocr_space.ui.pickers import visitor_datasets
+
+    monkeypatch.setenv("SPACE_ID", "owner/ocr-space")
+    monkeypatch.setenv("OCR_SPACE_USERS", str(tmp_path / "users"))
+    for session in ("mine", "theirs"):
+        build_dataset("examples/demo/manifest.txt", tmp_path / "users" / f"s-{session}" / "datasets" / f"{session}-ds",
+                      split="0,0,1")
+        run = RunDir(tmp_path / "users" / f"s-{session}" / "runs" / f"{session}-run")
+        run.path.mkdir(parents=True)
+        run.update_status(state="training", step=1, max_steps=9, pid=2**22 + 5)  # interrupted
+    me = SimpleNamespace(session_hash="mine", headers={})
+
+    offered = visitor_datasets(me, None)["choices"]
+    assert [value for _, value in offered] == [str(tmp_path / "users" / "s-mine" / "datasets" / "mine-ds")]
+    datasets, interrupted = finetune_tab.page_load(me, None)
+    assert datasets["choices"] == offered
+    assert "`mine-run`" in interrupted and "theirs-run" not in interrupted
