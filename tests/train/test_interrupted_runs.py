@@ -7,13 +7,13 @@ import subprocess
 
 from test_train_cli import ROOT, cli, cli_env
 
-from ocr_space.train import RunDir, interrupted_runs
+from ocr_space.startup import on_start
+from ocr_space.train import RUNNER, RunDir, interrupted_runs
 
-from support.live_app import running_app
 from support.polling import poll
 
 
-def test_the_app_resumes_an_interrupted_run_on_start(reader_model_dir, small_dataset, tmp_path):
+def test_the_app_resumes_an_interrupted_run_on_start(reader_model_dir, small_dataset, tmp_path, monkeypatch):
     runs = tmp_path / "runs"
     run = RunDir(runs / "lines")
     process = subprocess.Popen(cli("train", "--model", reader_model_dir, "--data", small_dataset, "--out", run.path,
@@ -28,10 +28,13 @@ def test_the_app_resumes_an_interrupted_run_on_start(reader_model_dir, small_dat
     assert [found.path for found in interrupted_runs(runs)] == [run.path]
     killed_at = run.latest_checkpoint_step()
 
-    env = {"OCR_SPACE_RUNS": str(runs), "OCR_SPACE_AUTO_RESUME": "1", "OCR_SPACE_MODEL": str(reader_model_dir)}
-    with running_app(env, tmp_path / "app.log"):
-        status = poll(lambda: (s := run.read_status()).get("state") in ("done", "failed") and s, 300,
-                      "the resumed run to finish")
+    monkeypatch.setenv("OCR_SPACE_RUNS", str(runs))
+    monkeypatch.setenv("OCR_SPACE_AUTO_RESUME", "1")
+    on_start()  # what app.py does when it starts: the newest interrupted run continues in this process
+    job = RUNNER.current
+    assert job is not None and job.run_dir == run.path
+    job.wait(300)
+    status = run.read_status()
     assert status["state"] == "done", status.get("message")
     assert status["step"] == 4 and interrupted_runs(runs) == []
     steps = [event["step"] for event in run.read_events()]
