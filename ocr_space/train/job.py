@@ -295,7 +295,6 @@ def _build_trainer(context: RunContext, plan: TrainPlan, loaded: LoadedModel, tr
     from ocr_space.train import tracking
     from ocr_space.train.callbacks import CancelCallback, DecoderOnlyCheckpointing, EventLogCallback
     from ocr_space.train.checkpoints import AdapterCheckpointTrainer
-
     from ocr_space.train.data_parallel import trainer_arguments
 
     config, run, memory = context.config, context.run, plan.memory
