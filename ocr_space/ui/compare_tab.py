@@ -8,7 +8,7 @@ from pathlib import Path
 import gradio as gr
 import pandas as pd
 
-from ocr_space.config import LIMITS
+from ocr_space.config import LIMITS, persistent_root, reports_root
 from ocr_space.evaluation.compare import compare
 from ocr_space.evaluation.engines import classic_engine_status
 from ocr_space.evaluation.normalize import WHITESPACE_MODES, Normalization
@@ -102,9 +102,14 @@ def run_compare(progress=gr.Progress(), request: gr.Request = None, profile: gr.
         raise AccessDenied(t("access.too_many", what=t("access.limit.compare"), limit=LIMITS.max_compare_lines,
                              count=limit or t("compare.all_lines")))
     normalization = Normalization(**field_values(Normalization, values))
-    # reports go to the visitor's own folder in public mode (downloads are temp copies), else the temp dir
-    out = (unique_run_name(space.reports, "compare") if person.public
-           else Path(tempfile.mkdtemp(prefix="ocr-space-compare-")))
+    # reports go to the visitor's own folder in public mode (downloads are temp copies), to persistent storage
+    # when there is some (they survive a restart), else the temp dir
+    if person.public:
+        out = unique_run_name(space.reports, "compare")
+    elif persistent_root() is not None:
+        out = unique_run_name(reports_root(), "compare")
+    else:
+        out = Path(tempfile.mkdtemp(prefix="ocr-space-compare-"))
     mode = values["mode"]
     with person.reading_hub(), using_gpu("compare", progress):
         report = compare(data, specs, split=values["split"], limit=limit,
