@@ -166,7 +166,7 @@ def initial_run(request: gr.Request = None, profile: gr.OAuthProfile | None = No
     job = RUNNER.current
     mine = job is not None and person.workspace.owns(job.run_dir)
     return (_run_picker(person, str(job.run_dir) if mine else None), person.role_note(),
-            gr.update(interactive=person.may_train), gr.update(interactive=person.may_train),
+            gr.update(interactive=person.may_train and not on_zero_gpu()), gr.update(interactive=person.may_train),
             gr.update(interactive=not person.public or person.signed_in))
 
 
