@@ -34,6 +34,10 @@ COMMANDS: dict[str, str] = {
 }
 
 
+#: commands that run a model: each says first when the machine's GPU is one the installed torch cannot use
+MODEL_COMMANDS = ("recognize", "train", "merge", "eval", "compare")
+
+
 def _command_modules(command: str | None = None) -> list:
     names = [COMMANDS[command]] if command in COMMANDS else list(dict.fromkeys(COMMANDS.values()))
     return [importlib.import_module(name) for name in names]
@@ -63,6 +67,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser(argv[0] if argv else None)
     args = parser.parse_args(argv)
     handler: Callable[[argparse.Namespace], int | None] = args.handler
+    if args.command in MODEL_COMMANDS:
+        from ocr_space.models.gpu_check import gpu_warning
+
+        if gpu_warning():
+            print(f"warning: {gpu_warning()}", file=sys.stderr)
     try:
         return int(handler(args) or 0)
     except OcrSpaceError as exc:

@@ -77,7 +77,8 @@ def _output_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--prefix", default="data", help="file prefix: {prefix}_{split}.parquet")
     parser.add_argument("--split", default="auto",
                         help="train,validation,test ratios (default 0.8,0.1,0.1), 'keep' the source's splits, or "
-                             "'auto' (keep them when the source has them)")
+                             "'auto' (keep them when the source has them); 0,0,1 = an evaluation-only set (test "
+                             "split only)")
     parser.add_argument("--seed", type=int, default=42, help="seed of the split (and of synth's rendering)")
 
 

@@ -83,9 +83,13 @@ def parse_split(spec: str | Sequence[float] | None) -> tuple[float, float, float
 
     ``auto`` keeps the source's own train/validation/test assignment when every
     sample has one (and there are at least two splits), else draws 80/10/10.
+    A zero train share is allowed: ``0,0,1`` builds an evaluation-only set (a
+    held-out benchmark for Compare), which training refuses with its own message.
 
     >>> parse_split("8,1,1")
     (0.8, 0.1, 0.1)
+    >>> parse_split("0,0,1")
+    (0.0, 0.0, 1.0)
     """
     if spec is None or (isinstance(spec, str) and spec.strip().lower() in {"", "auto"}):
         return "auto"
@@ -95,9 +99,9 @@ def parse_split(spec: str | Sequence[float] | None) -> tuple[float, float, float
         values = [float(v) for v in (spec.split(",") if isinstance(spec, str) else spec)]
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"split must be 'auto', 'keep' or three numbers like 0.8,0.1,0.1; got {spec!r}.") from exc
-    if len(values) != 3 or any(v < 0 for v in values) or values[0] <= 0:
-        raise ConfigError(f"split needs three non-negative numbers (train, validation, test) with train > 0; "
-                          f"got {spec!r}.")
+    if len(values) != 3 or any(v < 0 for v in values) or sum(values) <= 0:
+        raise ConfigError(f"split needs three non-negative numbers (train, validation, test), not all 0 (0,0,1 "
+                          f"is an evaluation-only set); got {spec!r}.")
     total = sum(values)
     return tuple(round(v / total, 6) for v in values)  # type: ignore[return-value]
 

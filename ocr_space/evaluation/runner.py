@@ -52,13 +52,19 @@ class EvalSamples:
 
     @classmethod
     def from_split(cls, folder: str, split: str = "test", limit: int | None = None) -> EvalSamples:
-        """The first ``limit`` lines (all when None) of a dataset folder's split."""
+        """The first ``limit`` lines (all when None) of a dataset folder's split, or of a Hub dataset's
+        (only those rows are read: ``test[:200]``)."""
         from ocr_space.data.splits import load_split
+        from ocr_space.hub_ids import is_hub_id
 
         if limit is not None and limit < 1:
             raise EvaluationError("limit must be at least 1 (or empty for the whole split).")
-        dataset = load_split(folder, split)
-        available = len(dataset)
+        if is_hub_id(str(folder)):
+            dataset = _hub_split(str(folder), split, limit)  # only the rows asked for: the split's size is not known
+            available = len(dataset)
+        else:
+            dataset = load_split(folder, split)
+            available = len(dataset)
         if available == 0:
             raise EvaluationError(f"The {split!r} split of {folder} has no rows.")
         if limit is not None and limit < available:
@@ -78,6 +84,24 @@ class EvalSamples:
         images = list(images)
         return cls(texts, lambda start, stop: [load_image(i) for i in images[start:stop]],
                    {"data": name, "split": None, "rows_in_split": len(texts), "limit": None})
+
+
+def _hub_split(repo_id: str, split: str, limit: int | None):
+    """``split`` of Hub dataset ``repo_id`` (its first ``limit`` rows), with ``image`` and ``text`` columns."""
+    import datasets
+
+    from ocr_space.hub_reads import hub_read_token
+
+    wanted = f"{split}[:{limit}]" if limit else split
+    try:
+        dataset = datasets.load_dataset(repo_id, split=wanted, token=hub_read_token())
+    except Exception as exc:  # noqa: BLE001 - offline, missing, gated, no such split: all mean "cannot use it"
+        raise EvaluationError(f"Could not load {wanted!r} of the Hub dataset {repo_id!r}: {exc}.") from exc
+    missing = {"image", "text"} - set(dataset.column_names)
+    if missing:
+        raise EvaluationError(f"Hub dataset {repo_id} lacks column(s) {', '.join(sorted(missing))}; it needs 'image' "
+                              "and 'text'.")
+    return dataset.select_columns(["image", "text"]).cast_column("image", datasets.Image())
 
 
 @dataclass

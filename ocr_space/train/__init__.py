@@ -7,8 +7,8 @@
 from ocr_space.train.job import TrainResult
 from ocr_space.train.merge import merge
 from ocr_space.train.recipe import PRESETS, TrainConfig, preset
-from ocr_space.train.run_dir import RunDir, list_runs
-from ocr_space.train.runner import RUNNER, TrainingBusyError, TrainingJob, resume, train
+from ocr_space.train.run_dir import RunDir, interrupted_runs, list_runs
+from ocr_space.train.runner import RUNNER, TrainingBusyError, TrainingJob, resume, resume_interrupted, train
 
 __all__ = ["PRESETS", "RUNNER", "RunDir", "TrainConfig", "TrainResult", "TrainingBusyError", "TrainingJob",
-           "list_runs", "merge", "preset", "resume", "train"]
+           "interrupted_runs", "list_runs", "merge", "preset", "resume", "resume_interrupted", "train"]

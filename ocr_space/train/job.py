@@ -45,6 +45,8 @@ class TrainResult:
     metrics: dict | None
     backend: str
     message: str
+    #: push-on-finish's outcome (``push_on_finish.push_finished_run``), None when no push was asked for
+    push: dict | None = None
 
     def as_dict(self) -> dict[str, Any]:
         payload = asdict(self)
@@ -73,7 +75,7 @@ def run_training(config: TrainConfig, run: RunDir, cancel: threading.Event, resu
 
     context = RunContext(config, run, cancel, resume, on_event)
     plan = resolve_plan(config)
-    data = open_training_data(config.data, config.max_train_samples)
+    data = open_training_data(config.data, config.max_train_samples, config.source_split, config.eval_samples)
     run.update_status(state="loading", message=f"loading {config.model}", train_rows=data.train.num_rows,
                       plan=plan.as_dict())
     if plan.device.startswith("cuda"):
@@ -86,6 +88,8 @@ def run_training(config: TrainConfig, run: RunDir, cancel: threading.Event, resu
     run.update_status(backend=plan.backend, backend_note=plan.backend_note, plan=plan.as_dict(),
                       compile=compiled.as_dict())
     log.info("training path: %s (%s)", plan.backend, plan.backend_note)
+    if plan.warmup_note(config):
+        log.info(plan.warmup_note(config))
 
     try:
         if plan.probe_memory:
@@ -291,6 +295,7 @@ def _with_lora(model, config: TrainConfig, plan: TrainPlan):
 def _build_trainer(context: RunContext, plan: TrainPlan, loaded: LoadedModel, train_rows):
     from transformers import PrinterCallback, TrainingArguments
 
+    from ocr_space.train import tracking
     from ocr_space.train.callbacks import CancelCallback, DecoderOnlyCheckpointing, EventLogCallback
     from ocr_space.train.checkpoints import AdapterCheckpointTrainer
     from ocr_space.train.data_parallel import trainer_arguments
@@ -304,7 +309,7 @@ def _build_trainer(context: RunContext, plan: TrainPlan, loaded: LoadedModel, tr
         per_device_train_batch_size=memory.batch_size,
         gradient_accumulation_steps=memory.grad_accum,
         learning_rate=config.learning_rate,
-        warmup_steps=config.warmup_steps,
+        warmup_steps=plan.warmup_steps,
         lr_scheduler_type=config.lr_scheduler,
         weight_decay=config.weight_decay,
         optim=plan.optim,
@@ -319,7 +324,7 @@ def _build_trainer(context: RunContext, plan: TrainPlan, loaded: LoadedModel, tr
         save_strategy="steps",
         save_steps=config.save_steps,
         save_total_limit=config.save_total_limit,
-        report_to=[],
+        **tracking.trainer_arguments(plan.report_to, run),
         remove_unused_columns=False,
         label_names=["labels"],
         disable_tqdm=True,
@@ -336,7 +341,8 @@ def _build_trainer(context: RunContext, plan: TrainPlan, loaded: LoadedModel, tr
         data_collator=_training_collator(config, loaded, plan.mode),
         processing_class=loaded.processor,
         callbacks=[EventLogCallback(run, plan.samples_per_step, context.on_event), cancel_callback]
-        + ([DecoderOnlyCheckpointing()] if memory.gradient_checkpointing == "decoder" else []),
+        + ([DecoderOnlyCheckpointing()] if memory.gradient_checkpointing == "decoder" else [])
+        + tracking.callbacks(plan.report_to, run),
     )
     trainer.remove_callback(PrinterCallback)  # it prints raw log dicts to stdout, where the CLI keeps its JSON
     return trainer, cancel_callback

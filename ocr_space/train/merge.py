@@ -48,3 +48,69 @@ def merge(model: str, adapter: str, out: str | Path, dtype: str = "float16", dev
         write_adapter_mode(out, loaded.family, loaded.processor, loaded.adapter_mode)
     log.info("merged %s + %s into %s (%s)", model, adapter, out, dtype)
     return out
+
+
+def card_dtype(model: str) -> str:
+    """The 16-bit dtype ``model``'s config.json names (what its card runs: bfloat16 for DeepSeek-OCR-2),
+    float16 when it names none or a 32-bit one (a merged model is shared in 16 bits)."""
+    from ocr_space.errors import ModelLoadError
+    from ocr_space.models.loading import read_checkpoint_config
+
+    try:
+        config = read_checkpoint_config(model)[0]
+    except ModelLoadError:  # unreadable here: merge() loads the model next and reports the real problem
+        return "float16"
+    named = str(config.get("dtype") or config.get("torch_dtype") or "")
+    if not named and isinstance(config.get("text_config"), dict):
+        named = str(config["text_config"].get("dtype") or config["text_config"].get("torch_dtype") or "")
+    return named if named in ("float16", "bfloat16") else "float16"
+
+
+def merge_run(run_dir: str | Path, out: str | Path | None = None, dtype: str | None = None,
+              device: str = "auto") -> Path:
+    """Merge a finished run's adapter into the base it was trained on: ``run_dir/merged`` by default, in the
+    base's own 16-bit dtype, with the run's ``training_config.yaml`` and ``metrics.json`` (the card's
+    before/after CER) next to the weights.
+
+    >>> merge_run("runs/20260101-120000-lines")  # doctest: +SKIP
+    PosixPath('runs/20260101-120000-lines/merged')
+    """
+    import shutil
+
+    from ocr_space.train.recipe import TrainConfig
+    from ocr_space.train.run_dir import RunDir
+
+    run = RunDir(run_dir)
+    if not (run.adapter / "adapter_config.json").is_file():
+        raise ConfigError(f"{run.path} has no finished adapter to merge (adapter/ is written when training ends).")
+    model = TrainConfig.from_yaml(run.config_file).model
+    out = Path(out) if out else run.path / "merged"
+    merged = merge(model, str(run.adapter), out, dtype=dtype or card_dtype(model), device=device)
+    for extra in (run.adapter / "training_config.yaml", run.metrics_file):
+        if extra.is_file():
+            shutil.copyfile(extra, merged / extra.name)
+    return merged
+
+
+def export_official_v1(run_dir: str | Path, out: str | Path | None = None) -> Path:
+    """A finished DeepSeek-OCR v1 run, merged (``run_dir/merged``, made if missing) and written in the official
+    v1 layout that vLLM and the official code load (``run_dir/merged-v1`` by default).
+
+    >>> export_official_v1("runs/20260101-120000-v1-lines")  # doctest: +SKIP
+    PosixPath('runs/20260101-120000-v1-lines/merged-v1')
+    """
+    import json
+
+    from ocr_space.models.deepseek_ocr_v1.convert import convert_to_v1
+
+    run = Path(run_dir)
+    merged = run / "merged"
+    if not (merged / "config.json").is_file():
+        merge_run(run, merged)
+    model_type = json.loads((merged / "config.json").read_text(encoding="utf-8")).get("model_type")
+    if model_type != "unlimited_ocr":
+        raise ConfigError(f"The official v1 layout is for DeepSeek-OCR v1 models; {run.name} was trained on a "
+                          f"{model_type} model. Use the merged folder ({merged}) as it is.")
+    out = Path(out) if out else run / "merged-v1"
+    convert_to_v1(merged, out)
+    return out

@@ -30,6 +30,7 @@ from ocr_space.errors import ConfigError
 from ocr_space.train.compile import compile_decision
 from ocr_space.train.memory_fit import FitResult, MemoryPlan
 from ocr_space.train.recipe import CHECKPOINTING_BELOW_GIB, TrainConfig
+from ocr_space.train.tracking import check_tracker
 
 if TYPE_CHECKING:
     from ocr_space.models.registry import ModelFamily
@@ -72,6 +73,10 @@ class TrainPlan:
     probe_memory: bool
     #: this process's share of the GPU's memory (bytes); None off CUDA
     gpu_budget_bytes: float | None
+    #: the experiment tracker ("none", "tensorboard", "trackio"), checked to import here
+    report_to: str = "none"
+    #: the warm-up the Trainer gets: the config's, clamped to the run's steps (``train --steps 3`` runs)
+    warmup_steps: int = 0
     #: the memory probe's attempts, once it ran
     memory_probe: tuple[dict, ...] | None = None
     #: regional torch.compile of the repeated layers, and why (ocr_space.train.compile)
@@ -81,6 +86,13 @@ class TrainPlan:
     world_size: int = 1
     #: how they share the model: "none" (one process), "ddp" or "fsdp" (ocr_space.train.data_parallel)
     strategy: str = "none"
+
+    def warmup_note(self, config: TrainConfig) -> str | None:
+        """A line for the log when the warm-up was clamped, else None."""
+        if self.warmup_steps == config.warmup_steps:
+            return None
+        return (f"warm-up clamped to {self.warmup_steps} steps: warmup_steps ({config.warmup_steps}) was more than "
+                f"the run's {config.steps} steps")
 
     @property
     def samples_per_step(self) -> int:
@@ -120,7 +132,7 @@ class TrainPlan:
             "batch_size": memory.batch_size if memory else None,
             "grad_accum": memory.grad_accum if memory else None,
             "gradient_checkpointing": memory.gradient_checkpointing if memory else None,
-            "probe_memory": self.probe_memory,
+            "probe_memory": self.probe_memory, "warmup_steps": self.warmup_steps, "report_to": self.report_to,
             "memory_probe": list(self.memory_probe) if self.memory_probe is not None else None,
             "gpu_budget_gib": round(self.gpu_budget_bytes / 2**30, 2) if self.gpu_budget_bytes else None,
             "compile": self.compile, "compile_note": self.compile_note,
@@ -157,6 +169,7 @@ def resolve_plan(config: TrainConfig) -> TrainPlan:
     compiled, compile_note = compile_decision(config.compile, device, backend)
     return TrainPlan(device=device, precision=precision, optim=optim, family=family, mode=mode, backend=backend,
                      backend_note=note, memory=memory, probe_memory=probe, gpu_budget_bytes=budget,
+                     warmup_steps=min(config.warmup_steps, config.steps), report_to=check_tracker(config.report_to),
                      compile=compiled, compile_note=compile_note, world_size=world_size, strategy=strategy)
 
 

@@ -22,6 +22,10 @@ OPTIMIZERS = ("auto", "adamw_torch", "adamw_torch_fused", "adamw_8bit", "paged_a
 PRECISIONS = ("auto", "fp32", "fp16", "bf16")
 BACKENDS = ("auto", "peft", "unsloth")
 CHECKPOINTING = ("auto", "on", "decoder", "off")
+#: experiment trackers the Trainer can report to; "none" (the default) keeps only the run folder's own files
+TRACKERS = ("none", "tensorboard", "trackio")
+#: what push-on-finish uploads: the LoRA adapter, or the base with the adapter merged in (16-bit)
+PUSH_KINDS = ("adapter", "merged")
 #: how several processes (torchrun / accelerate launch) share a run: ocr_space.train.data_parallel
 STRATEGIES = ("ddp", "fsdp")
 EFFECTIVE_BATCH = ("keep", "scale")
@@ -57,7 +61,9 @@ class TrainConfig:
                 "(the memory probe does so by itself)"})
     grad_accum: int = field(default=1, metadata={
         "help": "micro-batches per optimizer step (batch_size x grad_accum = samples per step)"})
-    warmup_steps: int = field(default=5, metadata={"help": "steps over which the learning rate rises from 0"})
+    warmup_steps: int = field(default=5, metadata={
+        "help": "steps over which the learning rate rises from 0 (at most steps: a shorter run warms up over all "
+                "of its steps)"})
     lr_scheduler: str = field(default="linear", metadata={
         "help": "learning-rate schedule after warmup: " + ", ".join(SCHEDULERS)})
     weight_decay: float = field(default=0.001, metadata={"help": "AdamW weight decay, in [0, 1)"})
@@ -81,6 +87,9 @@ class TrainConfig:
     max_length: int = field(default=2048, metadata={
         "help": "longest sample in tokens (image + prompt + answer); longer answers are cut"})
     max_train_samples: int = field(default=0, metadata={"help": "use at most this many training rows (0 = all)"})
+    source_split: str = field(default="", metadata={
+        "help": "for a Hub dataset: the split and rows to train on, e.g. train[:1000] (empty = train, cut to "
+                "max_train_samples); only these rows and the eval_samples test rows are downloaded"})
     gradient_checkpointing: str = field(default="auto", metadata={
         "help": "recompute activations in the backward pass to save memory: on (every layer), decoder (the "
                 "language model's layers only), off; auto on CUDA = off unless the memory probe finds that the "
@@ -102,6 +111,17 @@ class TrainConfig:
         "help": "before/after CER on at most this many test rows (0 = no evaluation)"})
     eval_max_new_tokens: int = field(default=256, metadata={
         "help": "longest transcription generated when measuring CER"})
+    push_to: str = field(default="", metadata={
+        "help": "when training ends, push to this Hub repo (USER/NAME, or NAME for your own namespace; empty = no "
+                "push) with the signed-in user's token (HF_TOKEN on the command line); a failed push keeps the "
+                "local adapter"})
+    push_private: bool = field(default=True, metadata={"help": "create the pushed repo as private"})
+    push_kind: str = field(default="adapter", metadata={
+        "help": "what to push: adapter (the LoRA files) or merged (the base with the adapter merged in, 16-bit)"})
+    report_to: str = field(default="none", metadata={
+        "help": "experiment tracking: " + ", ".join(TRACKERS) + "; tensorboard writes its event files into the run "
+                "folder (tensorboard --logdir RUNS_ROOT shows every run), trackio logs to project ocr-space (needs "
+                "pip install trackio)"})
     backend: str = field(default="auto", metadata={
         "help": "training path: " + ", ".join(BACKENDS) + "; auto = Unsloth's fast path on CUDA when it imports "
                 "and supports the model, else transformers + PEFT"})
@@ -135,12 +155,14 @@ class TrainConfig:
         _require(not (self.lora_experts and self.lora_dropout), "lora_dropout",
                  "must be 0 while lora_experts is on (PEFT cannot apply dropout to the fused expert tensors); "
                  "set lora_dropout=0 or lora_experts=false")
-        _require(self.warmup_steps <= self.steps, "warmup_steps",
-                 f"({self.warmup_steps}) cannot exceed steps ({self.steps})")
         _require_choice(self, "lr_scheduler", SCHEDULERS)
         _require_choice(self, "optim", OPTIMIZERS)
         _require_choice(self, "precision", PRECISIONS)
         _require_choice(self, "backend", BACKENDS)
+        _require_choice(self, "report_to", TRACKERS)
+        _require_choice(self, "push_kind", PUSH_KINDS)
+        _require(isinstance(self.source_split, str), "source_split", "must be text such as train[:1000], or empty")
+        _require(isinstance(self.push_to, str), "push_to", "must be a Hub repo id such as you/my-ocr-lora, or empty")
         _require_choice(self, "strategy", STRATEGIES)
         _require_choice(self, "effective_batch", EFFECTIVE_BATCH)
         if isinstance(self.compile, bool):  # YAML reads a bare on/off as true/false
@@ -152,7 +174,7 @@ class TrainConfig:
         if isinstance(self.gradient_checkpointing, bool):  # YAML true/false and older configs
             self.gradient_checkpointing = "on" if self.gradient_checkpointing else "off"
         _require_choice(self, "gradient_checkpointing", CHECKPOINTING)
-        for name in ("lora_experts", "load_in_4bit", "factored_experts", "fit_to_memory"):
+        for name in ("lora_experts", "load_in_4bit", "factored_experts", "fit_to_memory", "push_private"):
             _require(isinstance(getattr(self, name), bool), name, "must be true or false")
         _require(isinstance(self.device, str) and bool(self.device), "device", "must be auto, cpu or cuda[:N]")
         return self

@@ -5,7 +5,8 @@ second browser or another process re-attaches by reading the files:
 
     run_dir/
       config.yaml        the TrainConfig the run uses (resume reads it back)
-      status.json        state, step, message, which path ran (unsloth or peft), pid, the run's plan (TrainPlan)
+      status.json        state, step, message, which path ran (unsloth or peft), pid, the run's plan (TrainPlan),
+                         push (push-on-finish: repo_id and url, or error)
       events.jsonl       one JSON object per optimizer step: loss, lr, grad_norm, speed, ETA, GPU memory
       train.log          human-readable log (the UI's log tail)
       metrics.json       {"cer_before", "cer_after", "eval_samples", "split"}
@@ -26,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 #: states a run passes through; the last three are final
-ACTIVE_STATES = ("queued", "loading", "probing", "evaluating", "training", "saving")
+ACTIVE_STATES = ("queued", "loading", "probing", "evaluating", "training", "saving", "pushing")
 FINAL_STATES = ("done", "cancelled", "failed")
 
 # status.json is read-modified-written by the job thread and by cancel() from a UI thread
@@ -147,11 +148,13 @@ class RunDir:
         return "\n".join(self.log_file.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
 
     def latest_checkpoint(self) -> Path | None:
-        """The newest complete checkpoint (one whose trainer_state.json was written), or None."""
+        """The newest complete checkpoint (one whose trainer_state.json, the Trainer's last write, reads whole),
+        or None. A process stopped mid-save (a restart) leaves that file empty or cut: resume takes the one
+        before."""
         found = []
         for folder in self.checkpoints.glob("checkpoint-*"):
             step = checkpoint_step(folder)
-            if step is not None and (folder / "trainer_state.json").is_file():
+            if step is not None and _read_json(folder / "trainer_state.json") is not None:
                 found.append((step, folder))
         return max(found)[1] if found else None
 
@@ -182,10 +185,20 @@ def list_runs(root: str | Path) -> list[RunDir]:
     return sorted(runs, key=lambda run: run.status_file.stat().st_mtime, reverse=True)
 
 
+def interrupted_runs(root: str | Path) -> list[RunDir]:
+    """Runs under ``root`` that were working when their process died (a crash, a Space restart), newest first.
+
+    Their status still says an active state, but the process that wrote it is
+    gone (``read_status()["stale"]``); resume continues them from their latest
+    checkpoint (or from the start when none was written).
+    """
+    return [run for run in list_runs(root) if run.read_status().get("stale")]
+
+
 def _read_json(path: Path) -> dict[str, Any] | None:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
+    except (FileNotFoundError, ValueError):  # missing, half-written or not text at all
         return None
 
 

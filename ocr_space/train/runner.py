@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ocr_space.config import runs_root
+from ocr_space.config import public_mode, runs_root, users_root
 from ocr_space.distributed import is_main_process, on_main_then_share
 from ocr_space.errors import ConfigError, OcrSpaceError
 from ocr_space.gpu import GPU
@@ -28,7 +28,7 @@ from ocr_space.out_of_memory import is_out_of_memory
 from ocr_space.train.job import TrainResult, run_training
 from ocr_space.train.oom import TrainingOutOfMemory, oom_message
 from ocr_space.train.recipe import TrainConfig
-from ocr_space.train.run_dir import ACTIVE_STATES, RunDir, process_identity, run_dir_for_this_process
+from ocr_space.train.run_dir import ACTIVE_STATES, RunDir, interrupted_runs, process_identity, run_dir_for_this_process
 from ocr_space.workspace import unique_run_name
 
 log = logging.getLogger("ocr_space.train")
@@ -51,10 +51,12 @@ class DiskWriteFailed(OcrSpaceError):
 class TrainingJob:
     """Handle on a started job: its run folder, cancel, wait, status."""
 
-    def __init__(self, run: RunDir, config: TrainConfig, resume: bool):
+    def __init__(self, run: RunDir, config: TrainConfig, resume: bool, push_token: str | None = None):
         self.run = run
         self.config = config
         self.resume = resume
+        #: the signed-in user's Hub token for push-on-finish: held in memory only, never in the run folder
+        self.push_token = push_token
         self.result: TrainResult | None = None
         self.error: BaseException | None = None
         self._cancel = threading.Event()
@@ -98,27 +100,32 @@ class TrainingRunner:
     def busy(self) -> bool:
         return self._job is not None and not self._job.done()
 
-    def start(self, config: ConfigInput, on_event: Callable[[dict], None] | None = None) -> TrainingJob:
+    def start(self, config: ConfigInput, on_event: Callable[[dict], None] | None = None, *,
+              push_token: str | None = None) -> TrainingJob:
         """Validate, create the run folder and start training in the background.
 
         Launched as N processes, process 0 creates the folder (its name, timestamp included, is the one all
         use) and alone writes to it (:class:`~ocr_space.train.run_dir.FollowerRunDir` on the others).
+        ``push_token`` is the Hub token push-on-finish uses (``config.push_to``); None = the
+        machine's own login (``HF_TOKEN``), which the UI never lends to visitors.
         """
         config = as_config(config).validate()
         with self._lock:
             self._refuse_if_busy()
             path = on_main_then_share(lambda: _create_run(config))
             config = config.replace(out=path)
-            return self._launch(TrainingJob(run_dir_for_this_process(path), config, resume=False), on_event)
+            return self._launch(TrainingJob(run_dir_for_this_process(path), config, resume=False,
+                                            push_token=push_token), on_event)
 
     def resume(self, run_dir: str | Path, steps: int | None = None,
-               on_event: Callable[[dict], None] | None = None) -> TrainingJob:
+               on_event: Callable[[dict], None] | None = None, *, push_token: str | None = None) -> TrainingJob:
         """Continue a run from its latest checkpoint (after a crash, a restart or a cancel)."""
         with self._lock:
             self._refuse_if_busy()
             # process 0 checks the folder and rewrites its config before any process starts writing status
             config = TrainConfig.from_dict(on_main_then_share(lambda: _prepare_resume(RunDir(run_dir), steps)))
-            return self._launch(TrainingJob(run_dir_for_this_process(run_dir), config, resume=True), on_event)
+            return self._launch(TrainingJob(run_dir_for_this_process(run_dir), config, resume=True,
+                                            push_token=push_token), on_event)
 
     def _refuse_if_busy(self) -> None:
         if self.busy():
@@ -150,8 +157,10 @@ class TrainingRunner:
                 if _write_error(exc) is not None:
                     raise DiskWriteFailed(_disk_message(job, _write_error(exc))) from exc
                 raise
+            if job.result.state == "done" and job.config.push_to and is_main_process():
+                _push_on_finish(job)
             _record_end(job, state=job.result.state, message=job.result.message, step=job.result.step,
-                        finished_at=time.time(), adapter=str(job.result.adapter or "") or None)
+                        finished_at=time.time(), adapter=str(job.result.adapter or "") or None, push=job.result.push)
             log.info(job.result.message)
         except OcrSpaceError as exc:
             job.error = exc
@@ -218,28 +227,47 @@ def as_config(config: ConfigInput) -> TrainConfig:
     raise ConfigError(f"expected a TrainConfig, a dict or a YAML path; got {type(config).__name__}.")
 
 
-def train(config: ConfigInput, *, background: bool = False,
-          on_event: Callable[[dict], None] | None = None) -> TrainResult | TrainingJob:
+def train(config: ConfigInput, *, background: bool = False, on_event: Callable[[dict], None] | None = None,
+          push_token: str | None = None) -> TrainResult | TrainingJob:
     """Fine-tune a LoRA adapter; blocks and returns a :class:`TrainResult`, or a job handle with ``background``.
 
     >>> from ocr_space import TrainConfig, train
     >>> result = train(TrainConfig(model="/tmp/tiny", data="datasets/lines", steps=60))  # doctest: +SKIP
     >>> result.adapter, result.metrics["cer_after"]  # doctest: +SKIP
     """
-    job = RUNNER.start(config, on_event=on_event)
+    job = RUNNER.start(config, on_event=on_event, push_token=push_token)
     return job if background else _finish(job)
 
 
 def resume(run_dir: str | Path, *, steps: int | None = None, background: bool = False,
-           on_event: Callable[[dict], None] | None = None) -> TrainResult | TrainingJob:
+           on_event: Callable[[dict], None] | None = None, push_token: str | None = None) -> TrainResult | TrainingJob:
     """Continue a run folder from its latest checkpoint (optionally with a new total ``steps``).
 
     >>> from ocr_space import resume
     >>> resume("runs/20260101-120000-lines").step  # doctest: +SKIP
     60
     """
-    job = RUNNER.resume(run_dir, steps=steps, on_event=on_event)
+    job = RUNNER.resume(run_dir, steps=steps, on_event=on_event, push_token=push_token)
     return job if background else _finish(job)
+
+
+def resume_interrupted(root: str | Path | None = None) -> TrainingJob | None:
+    """Resume the newest run under ``root`` (default: the runs root) that a dead process left mid-training.
+
+    The app calls this on start when ``OCR_SPACE_AUTO_RESUME=1``; one job runs at a
+    time, so older interrupted runs stay listed for a Resume click. None when there
+    is nothing to resume or a job is already running.
+    """
+    if root is not None:
+        roots = [Path(root)]
+    else:  # the shared runs folder, and in public mode every visitor's own (ocr_space.workspace)
+        roots = [runs_root(), *sorted(users_root().glob("*/runs"))] if public_mode() else [runs_root()]
+    runs = sorted((run for folder in roots for run in interrupted_runs(folder)),
+                  key=lambda run: run.status_file.stat().st_mtime, reverse=True)
+    if not runs or RUNNER.busy():
+        return None
+    log.info("resuming the interrupted run %s", runs[0].path)
+    return RUNNER.resume(runs[0].path)
 
 
 def _finish(job: TrainingJob) -> TrainResult:
@@ -253,6 +281,16 @@ def _finish(job: TrainingJob) -> TrainResult:
         raise job.error
     assert job.result is not None
     return job.result
+
+
+def _push_on_finish(job: TrainingJob) -> None:
+    """Push the finished run (``config.push_to``); the outcome joins the result, a failure keeps the adapter."""
+    from ocr_space.train.push_on_finish import push_finished_run, push_summary
+
+    release_gpu_memory()  # the trained model is gone with run_training's frame; a merge may need the room
+    with GPU.hold(f"pushing {job.run_dir.name}"):  # a merged push loads the base model again
+        job.result.push = push_finished_run(job.config, job.run, job.push_token)
+    job.result.message += push_summary(job.result.push)
 
 
 def _create_run(config: TrainConfig) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 import gradio as gr
 import pandas as pd
 
-from ocr_space.config import LIMITS
+from ocr_space.config import LIMITS, persistent_root, reports_root
 from ocr_space.evaluation.compare import compare
 from ocr_space.evaluation.engines import classic_engine_status
 from ocr_space.evaluation.normalize import WHITESPACE_MODES, Normalization
@@ -20,8 +20,10 @@ from ocr_space.ui.downloads import downloadable
 from ocr_space.ui.errors import shows_errors
 from ocr_space.ui.form import Form, field_values
 from ocr_space.ui.model_field import default_model, follow_model, mode_choices
-from ocr_space.ui.strings import t
+from ocr_space.ui.pickers import visitor_datasets, visitor_datasets_keeping
+from ocr_space.ui.strings import t, text
 from ocr_space.workspace import unique_run_name
+from ocr_space.zerogpu import gpu_seconds, on_gpu
 
 ENGINE_CHOICES = ["base", "tuned", "merged", "tesseract", "rapidocr"]
 #: the mode dropdown's "no choice": the family's default mode
@@ -72,7 +74,15 @@ def _columns(**values) -> dict:
     return {t(f"compare.column.{name}"): value for name, value in values.items()}
 
 
+def _compare_seconds(*special, **values) -> int:
+    """The ZeroGPU lease of a comparison: its lines in batches, once per model engine ticked."""
+    models = len([name for name in values.get("engines") or [] if name in ("base", "tuned", "merged")]) or 1
+    return models * gpu_seconds(values.get("mode"), lines=int(values.get("limit") or 200),
+                                batch_size=int(values.get("batch_size") or 8))
+
+
 @shows_errors
+@on_gpu(_compare_seconds)  # ZeroGPU only; else a no-op
 def run_compare(progress=gr.Progress(), request: gr.Request = None, profile: gr.OAuthProfile | None = None,
                 oauth_token: gr.OAuthToken | None = None, **values):
     """Handler: run compare() on the form's values (by setting name) and return (verdict, summary, chart, samples
@@ -92,9 +102,14 @@ def run_compare(progress=gr.Progress(), request: gr.Request = None, profile: gr.
         raise AccessDenied(t("access.too_many", what=t("access.limit.compare"), limit=LIMITS.max_compare_lines,
                              count=limit or t("compare.all_lines")))
     normalization = Normalization(**field_values(Normalization, values))
-    # reports go to the visitor's own folder in public mode (downloads are temp copies), else the temp dir
-    out = (unique_run_name(space.reports, "compare") if person.public
-           else Path(tempfile.mkdtemp(prefix="ocr-space-compare-")))
+    # reports go to the visitor's own folder in public mode (downloads are temp copies), to persistent storage
+    # when there is some (they survive a restart), else the temp dir
+    if person.public:
+        out = unique_run_name(space.reports, "compare")
+    elif persistent_root() is not None:
+        out = unique_run_name(reports_root(), "compare")
+    else:
+        out = Path(tempfile.mkdtemp(prefix="ocr-space-compare-"))
     mode = values["mode"]
     with person.reading_hub(), using_gpu("compare", progress):
         report = compare(data, specs, split=values["split"], limit=limit,
@@ -110,7 +125,8 @@ def run_compare(progress=gr.Progress(), request: gr.Request = None, profile: gr.
     confusions = pd.DataFrame(report.confusion_rows)
     files = downloadable(list(report.files.values()))
     # keep the engines' order, baseline first
-    chart_plot = gr.BarPlot(value=chart, sort=list(chart[t("compare.column.engine")]))
+    engine, cer = t("compare.column.engine"), t("compare.column.cer")  # the request's language, like the frame's
+    chart_plot = gr.BarPlot(value=chart, x=engine, y=cer, sort=list(chart[engine]))
     return verdict, summary_frame(report), chart_plot, str(samples_table_html(report)), confusions, files
 
 
@@ -122,14 +138,16 @@ def _availability_line() -> str:
 
 def build() -> None:
     """Add the tab's components and events to the current Blocks."""
-    with gr.Tab(t("compare.tab"), id="compare"):
+    with gr.Tab(t("compare.tab"), id="compare") as tab:
         gr.Markdown(t("compare.intro"))
         # keyed by compare()'s and Normalization's names; the order is the API's ("/compare") parameter order
         form = Form("compare", Normalization)
         defaults = Normalization()
         with gr.Row():
             with gr.Column():
-                form.field("data", gr.Textbox)
+                # the visitor's datasets, newest first (page load); a Hub dataset id can still be typed
+                data = form.field("data", gr.Dropdown, choices=[], value=None,
+                                  allow_custom_value=True)
                 with gr.Row():
                     form.field("split", gr.Dropdown, choices=["test", "validation", "train"], value="test")
                     form.field("limit", gr.Number, value=200, precision=0, minimum=0)
@@ -153,11 +171,15 @@ def build() -> None:
                 run = gr.Button(t("compare.run"), variant="primary")
         verdict = gr.Markdown(label=t("compare.verdict"))
         summary = gr.Dataframe(label=t("compare.summary"), interactive=False)
-        chart = gr.BarPlot(label=t("compare.chart"), x=t("compare.column.engine"), y=t("compare.column.cer"))
+        # the axes are data columns, named per request by run_compare (the frame's headers are in its language)
+        chart = gr.BarPlot(label=t("compare.chart"), x=text("compare.column.engine"), y=text("compare.column.cer"))
         samples = gr.HTML(label=t("compare.samples"))
         confusions = gr.Dataframe(label=t("compare.confusions"), interactive=False)
         files = gr.File(label=t("compare.files"), file_count="multiple", interactive=False)
         model.change(lambda name, current: follow_model(name, current, DEFAULT_MODE), inputs=[model, mode],
                      outputs=mode, show_progress="hidden")
+        gr.on(triggers=None, fn=visitor_datasets, inputs=None, outputs=data, api_visibility="private")
+        tab.select(visitor_datasets_keeping, inputs=data, outputs=data, show_progress="hidden",
+                   api_visibility="private")
         run.click(run_compare, inputs_kwargs=form.inputs, outputs=[verdict, summary, chart, samples, confusions, files],
                   api_name="compare", concurrency_id="gpu")

@@ -16,20 +16,25 @@ import pandas as pd
 
 from ocr_space.cli.train_flags import equivalent_command
 from ocr_space.config import LIMITS
-from ocr_space.train import PRESETS, RUNNER, RunDir, TrainConfig, list_runs, preset
-from ocr_space.train.recipe import CHECKPOINTING
+from ocr_space.train import PRESETS, RUNNER, RunDir, TrainConfig, preset
+from ocr_space.train.recipe import CHECKPOINTING, PUSH_KINDS, TRACKERS
 from ocr_space.train.run_dir import ACTIVE_STATES
-from ocr_space.ui.access import AccessDenied, Visitor, visitor
+from ocr_space.ui import run_actions
+from ocr_space.ui.access import AccessDenied, Visitor, using_gpu, visitor
 from ocr_space.ui.errors import shows_errors
 from ocr_space.ui.form import Form, field_values
 from ocr_space.ui.model_field import default_model, follow_model, mode_choices
+from ocr_space.ui.pickers import dataset_picker, run_picker, visitor_datasets_keeping
 from ocr_space.ui.strings import t
 from ocr_space.workspace import PathNotAllowed, unique_run_name
+from ocr_space.zerogpu import on_zero_gpu
 
 #: the advanced settings shown in the form, in order (TrainConfig field names; labels are t("finetune.NAME"))
 ADVANCED_FIELDS = ("steps", "learning_rate", "lora_r", "lora_alpha", "batch_size", "grad_accum", "warmup_steps",
                    "mode", "max_length", "save_steps", "eval_samples", "train_modules", "load_in_4bit",
                    "gradient_checkpointing", "seed")
+#: push on finish, tracking and Hub-dataset rows, in their accordion after the advanced settings
+FINISH_FIELDS = ("push_to", "push_private", "push_kind", "report_to", "source_split", "max_train_samples")
 #: the mode dropdown's "no choice": the family's training mode
 DEFAULT_MODE = ""
 
@@ -69,17 +74,22 @@ def start_training(request: gr.Request = None, profile: gr.OAuthProfile | None =
 
     With "use all GPUs" on a machine with several, the run is an ``accelerate launch`` subprocess (one
     process per GPU, :mod:`ocr_space.train.launch`); the tab follows its run folder like any other run.
+    Push on finish uses the visitor's token (their login; locally the machine's own HF_TOKEN), held by the
+    job in memory only (a launched run's processes get it as their Hub token).
     """
+    if on_zero_gpu():
+        raise gr.Error(t("notice.zero_gpu_training"), print_exception=False)
     person = visitor(request, profile, oauth_token)
     person.require_trainer()
     config, processes = visitor_config(person, form_config(values)), launch_processes(values)
+    push_token = person.push_token(None) if config.push_to else None
     if processes > 1:
         from ocr_space.train.launch import launch_training
 
         run_dir = launch_training(config, processes, hub_token=person.hub_read_token()).run_dir
     else:
         with person.reading_hub():  # the run's thread keeps this context: its Hub reads carry the visitor's rights
-            run_dir = RUNNER.start(config).run_dir
+            run_dir = RUNNER.start(config, push_token=push_token).run_dir
     gr.Info(t("finetune.started", run=run_dir))
     return _run_picker(person, str(run_dir))
 
@@ -156,7 +166,7 @@ def initial_run(request: gr.Request = None, profile: gr.OAuthProfile | None = No
     job = RUNNER.current
     mine = job is not None and person.workspace.owns(job.run_dir)
     return (_run_picker(person, str(job.run_dir) if mine else None), person.role_note(),
-            gr.update(interactive=person.may_train), gr.update(interactive=person.may_train),
+            gr.update(interactive=person.may_train and not on_zero_gpu()), gr.update(interactive=person.may_train),
             gr.update(interactive=not person.public or person.signed_in))
 
 
@@ -220,10 +230,9 @@ def _loss_frame(events: list[dict]) -> pd.DataFrame:
 
 
 def _run_picker(person: Visitor, selected: str | None):
-    runs = [str(run.path) for run in list_runs(person.workspace.runs)]
-    if selected and selected not in runs:
-        runs.insert(0, selected)
-    return gr.update(choices=runs, value=selected or (runs[0] if runs else None))
+    """The visitor's runs, newest first, labelled with their state (interrupted ones say so); ``selected``
+    pre-picked."""
+    return run_picker(person.workspace.runs, selected)
 
 
 def _same(a, b) -> bool:
@@ -235,16 +244,59 @@ def _duration(seconds: float) -> str:
     return f"{seconds // 60}m {seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
 
 
+def page_load(request: gr.Request = None, profile: gr.OAuthProfile | None = None):
+    """Page load: the visitor's datasets to pick from (newest first) and their interrupted runs, with Resume."""
+    space = visitor(request, profile).workspace
+    return dataset_picker(space.datasets), run_actions.interrupted_markdown(space.runs)
+
+
+def interrupted_now(request: gr.Request = None, profile: gr.OAuthProfile | None = None) -> str:
+    """After a Resume: the interrupted runs left."""
+    return run_actions.interrupted_markdown(visitor(request, profile).workspace.runs)
+
+
+def _run_action(product: str, push: bool):
+    """A handler for one run action: merge or export (``push`` False: offered as files), or push the result.
+
+    Merging, exporting and pushing need a signed-in visitor in public mode, on a run in their own folder; the
+    merge loads the base model, so it waits for the one GPU like Recognize does.
+    """
+    action = "push" if push else "merge"
+
+    def offer(run_dir: str, request: gr.Request = None, profile: gr.OAuthProfile | None = None):
+        person = visitor(request, profile)
+        person.require_signed_in(action)
+        with using_gpu(action):
+            return run_actions.merge_and_offer(_own_run(person, run_dir), product)
+
+    def send(run_dir: str, repo: str, private: bool, request: gr.Request = None,
+             profile: gr.OAuthProfile | None = None, oauth_token: gr.OAuthToken | None = None) -> str:
+        person = visitor(request, profile, oauth_token)
+        person.require_signed_in(action)
+        token = person.push_token(None)
+        with using_gpu(action):
+            return run_actions.push_product(_own_run(person, run_dir), product, repo, private, token)
+
+    handler = send if push else offer
+    handler.__name__ = f"{'push' if push else 'make'}_{product.replace('-', '_')}"
+    return shows_errors(handler)
+
+
+def _own_run(person: Visitor, run_dir: str) -> str:
+    return str(person.workspace.confine(run_dir, writable=True)) if run_dir and person.public else run_dir
+
+
 def build() -> None:
     """Add the tab's components and events to the current Blocks."""
-    with gr.Tab(t("finetune.tab"), id="finetune"):
+    with gr.Tab(t("finetune.tab"), id="finetune") as tab:
         gr.Markdown(t("finetune.intro"))
         role = gr.Markdown()
         form = Form("finetune", TrainConfig)
         with gr.Row():
             with gr.Column(scale=1):
                 model = form.field("model", gr.Textbox, value=default_model())
-                form.field("data", gr.Textbox)
+                # the visitor's datasets, newest first (page load); a Hub dataset id can still be typed
+                form.field("data", gr.Dropdown, choices=[], value=None, allow_custom_value=True)
                 form.field("out", gr.Textbox)
                 preset_name = form.field("preset", gr.Radio, choices=list(PRESETS), value="quick",
                                          info=t("finetune.preset_info"))
@@ -254,12 +306,24 @@ def build() -> None:
                 # one process per GPU; with one GPU (or none) the option is hidden and nothing changes
                 form.field("all_gpus", gr.Checkbox, value=False, visible=gpus > 1,
                            label=t("finetune.all_gpus", gpus=gpus))
+                with gr.Accordion(t("finetune.push"), open=False):
+                    form.field("push_to", gr.Textbox, value="")
+                    with gr.Row():
+                        form.field("push_private", gr.Checkbox, value=True)
+                        form.field("push_kind", gr.Radio, choices=list(PUSH_KINDS), value="adapter")
+                    form.field("report_to", gr.Dropdown, choices=list(TRACKERS), value="none")
+                    with gr.Row():
+                        form.field("source_split", gr.Textbox, value="")
+                        form.field("max_train_samples", gr.Number, value=0, precision=0)
                 command = gr.Code(label=t("finetune.command"), language="shell", interactive=False)
+                if on_zero_gpu():
+                    gr.Markdown(t("notice.zero_gpu_training"), elem_id="finetune-zero-gpu")
                 with gr.Row():
-                    start = gr.Button(t("finetune.start"), variant="primary")
+                    start = gr.Button(t("finetune.start"), variant="primary", interactive=not on_zero_gpu())
                     cancel = gr.Button(t("finetune.cancel"), variant="stop")
                     resume_button = gr.Button(t("finetune.resume"))
             with gr.Column(scale=2):
+                interrupted = gr.Markdown(elem_id="finetune-interrupted")
                 run_dir = gr.Dropdown(label=t("finetune.run"), choices=[], allow_custom_value=True)
                 progress = gr.Markdown(t("finetune.no_run"))
                 plot = gr.LinePlot(_loss_frame([]), x="step", y="loss", label=t("finetune.loss"), height=260)
@@ -267,6 +331,18 @@ def build() -> None:
                 adapter = gr.Textbox(label=t("finetune.adapter"), interactive=False, buttons=["copy"])
                 log_tail = gr.Textbox(label=t("finetune.log"), lines=10, max_lines=10, autoscroll=True,
                                       interactive=False)
+                with gr.Accordion(t("runs.title"), open=False):
+                    with gr.Row():
+                        merge_button = gr.Button(t("runs.merge"))
+                        export_button = gr.Button(t("runs.export_v1"))
+                    files = gr.File(label=t("runs.files"), file_count="multiple", interactive=False)
+                    with gr.Row():
+                        product_repo = gr.Textbox(label=t("runs.repo"), scale=3)
+                        product_private = gr.Checkbox(label=t("runs.private"), value=True, scale=1)
+                    with gr.Row():
+                        push_merged_button = gr.Button(t("runs.push_merged"))
+                        push_v1_button = gr.Button(t("runs.push_v1"))
+                    product_result = gr.Markdown(label=t("runs.result"))
         timer = gr.Timer(2.0)
 
         preset_name.change(lambda name: advanced.updates(preset_values(name)), inputs=preset_name,
@@ -275,12 +351,25 @@ def build() -> None:
                      outputs=form["mode"], show_progress="hidden")
         start.click(start_training, inputs_kwargs=form.inputs, outputs=run_dir, api_name="train_start")
         cancel.click(cancel_training, inputs=run_dir, outputs=progress, api_name="train_cancel")
-        resume_button.click(resume_training, inputs=run_dir, outputs=run_dir, api_name="train_resume")
+        resume_button.click(resume_training, inputs=run_dir, outputs=run_dir, api_name="train_resume").then(
+            interrupted_now, outputs=interrupted, show_progress="hidden")
         outputs = [progress, plot, metrics, adapter, log_tail]
         timer.tick(refresh, inputs=run_dir, outputs=outputs, show_progress="hidden", api_name="train_status")
         run_dir.change(refresh, inputs=run_dir, outputs=outputs, show_progress="hidden")
         # no triggers and no inputs = on page load: a reload or a second browser re-attaches to the job
         gr.on(triggers=None, fn=initial_run, inputs=None, outputs=[run_dir, role, start, resume_button, cancel])
+        gr.on(triggers=None, fn=page_load, inputs=None, outputs=[form["data"], interrupted], api_name="train_page")
+        # coming back from Build Dataset: the list is fresh and, if none was picked, the newest (just built) is
+        tab.select(visitor_datasets_keeping, inputs=form["data"], outputs=form["data"], show_progress="hidden",
+                   api_visibility="private")
+        for button, product, name in ((merge_button, "merged", "run_merge"), (export_button, "merged-v1",
+                                                                               "run_export_v1")):
+            button.click(_run_action(product, push=False), inputs=run_dir, outputs=[product_result, files],
+                         api_name=name, concurrency_id="gpu")
+        for button, product, name in ((push_merged_button, "merged", "run_push_merged"),
+                                      (push_v1_button, "merged-v1", "run_push_v1")):
+            button.click(_run_action(product, push=True), inputs=[run_dir, product_repo, product_private],
+                         outputs=product_result, api_name=name, concurrency_id="gpu")
         gr.on(triggers=None, fn=command_preview, inputs_kwargs=form.inputs, outputs=command)
 
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from gradio.components import Component
 
-from ocr_space.ui.strings import t
+from ocr_space.ui.strings import t, t_or
 
 
 def field_help(cls: type, name: str) -> str | None:
@@ -58,7 +58,8 @@ class Form:
         props.setdefault("label", t(f"{self.prefix}.{name}"))
         help_text = field_help(self.settings, name) if self.settings and name in _field_names(self.settings) else None
         if help_text:
-            props.setdefault("info", help_text)
+            # translated where the strings tables have help.CLASS.FIELD, the field's own English elsewhere
+            props.setdefault("info", t_or(f"help.{self.settings.__name__}.{name}", help_text))
         return self.add(name, component(**props))
 
     def add(self, name: str, component: Component) -> Component:

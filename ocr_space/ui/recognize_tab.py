@@ -37,6 +37,7 @@ from ocr_space.ui.form import Form
 from ocr_space.ui.image_input import ImagePath
 from ocr_space.ui.model_field import default_model, follow_model, mode_choices, model_choices
 from ocr_space.ui.strings import t
+from ocr_space.zerogpu import gpu_seconds, on_gpu
 
 #: the mode dropdown's "no choice": the adapter's training mode, else the family's default mode
 DEFAULT_MODE = "default"
@@ -87,6 +88,8 @@ def request_stop(request: gr.Request) -> None:
 
 
 @shows_errors
+@on_gpu(lambda *special, **values: gpu_seconds(  # ZeroGPU only; else a no-op
+    values.get("mode"), lines=len(values.get("files") or []) + (values.get("image") is not None)))
 def run_recognize(request: gr.Request, profile: gr.OAuthProfile | None = None,
                   oauth_token: gr.OAuthToken | None = None, progress=gr.Progress(), **values):
     """Handler (streaming): read every page of every file, yielding the growing text and each finished page.

@@ -1,4 +1,31 @@
-"""Every user-visible string of the UI, in one table (LLaMA-Factory's locales idea, English for now)."""
+"""Every user-visible string of the UI, in one table per language (LLaMA-Factory's locales idea).
+
+English is :data:`STRINGS`; Simplified Chinese is ``strings_zh.STRINGS_ZH_CN``,
+key for key. :func:`t` is the one way the UI gets a string, and it answers in
+the visitor's language in both places text comes from:
+
+- **Built once** (labels, buttons, tab names, intros, built inside
+  :func:`static_text`): Gradio's own i18n (``gr.I18n``, :data:`I18N`) translates
+  them in the browser, from the browser's language. ``t`` returns a key the
+  frontend looks up; a string with values (``t("dataset.name", root=...)``) is
+  formatted in every language at build time and registered under its own key.
+- **Made by a handler** (status lines, ``gr.Info``, ``gr.Error`` messages):
+  ``t`` reads the request's ``Accept-Language`` (Gradio keeps the request of the
+  running event in a context variable) and formats the string in that language.
+
+Outside both (tests calling handlers, the CLI) it is English.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import re
+from collections.abc import Iterator
+from contextvars import ContextVar
+
+from ocr_space.ui.strings_zh import HELP_ZH_CN, STRINGS_ZH_CN
 
 STRINGS = {
     "title": "# ocr-space\nTurn a general DeepSeek-OCR model into an expert on your documents.",
@@ -45,8 +72,8 @@ STRINGS = {
     "compare.tab": "Compare",
     "compare.intro": "Score engines on the same dataset split: CER with a 95% bootstrap interval against the first "
                      "engine, the characters each engine confuses, and the lines behind the numbers.",
-    "compare.data": "Dataset folder ({prefix}_{train,validation,test}.parquet)",
-    "compare.split": "Split",
+    "compare.data": "Dataset: one of yours, a folder ({prefix}_{train,validation,test}.parquet) or a Hub dataset id",
+    "compare.split": "Split (of a Hub dataset too: only its first N lines are downloaded)",
     "compare.limit": "Lines (first N; 0 = all)",
     "compare.model": "Base model (Hub repo id or local folder)",
     "compare.adapter": "LoRA adapter for 'tuned' (folder or Hub repo id)",
@@ -122,7 +149,8 @@ STRINGS = {
     "dataset.settings": "Output and split",
     "dataset.name": "Dataset name (folder under {root})",
     "dataset.prefix": "File prefix ({prefix}_train.parquet …)",
-    "dataset.split": "Split: train,validation,test ratios, 'keep' (the source's own) or 'auto'",
+    "dataset.split": "Split: train,validation,test ratios (0,0,1 = an evaluation-only test set), 'keep' (the "
+                     "source's own) or 'auto'",
     "dataset.seed": "Seed",
     "dataset.max_mp": "Largest image (megapixels)",
     "dataset.min_side": "Smallest side (px)",
@@ -237,6 +265,50 @@ STRINGS = {
     "finetune.no_test": "No test split: no before/after CER for this run.",
     "finetune.use_adapter": "Use it: paste the adapter path into **Recognize** or **Compare** (with the same base "
                             "model), or run `{command}`.",
+    # Fine-tune: push on finish, tracking, Hub datasets (TrainConfig fields)
+    "finetune.push": "Push on finish",
+    "finetune.push_to": "Push to this Hub repo when training ends (USER/NAME or NAME; empty = no push)",
+    "finetune.push_private": "Private repo",
+    "finetune.push_kind": "What to push",
+    "finetune.report_to": "Experiment tracking",
+    "finetune.source_split": "Hub dataset: split and rows to train on, e.g. train[:1000] (empty = train)",
+    "finetune.max_train_samples": "Training rows at most (0 = all)",
+    "finetune.zero_gpu": "ZeroGPU",
+    # Fine-tune: what to do with a run (ocr_space/ui/run_actions.py)
+    "runs.title": "Finished run: merge, export, push",
+    "runs.merge": "Merge (16-bit)",
+    "runs.export_v1": "Export official v1 layout",
+    "runs.files": "Files to download",
+    "runs.repo": "Hub repo for the merged model (USER/NAME or NAME)",
+    "runs.private": "Private repo",
+    "runs.push_merged": "Push merged model",
+    "runs.push_v1": "Push v1 export",
+    "runs.result": "Result",
+    "runs.merged.done": "Merged into `{folder}` (16-bit, the base model's dtype); {count} files below to download, "
+                        "or push it.",
+    "runs.merged-v1.done": "Exported in the official DeepSeek-OCR v1 layout to `{folder}` (vLLM and the official code "
+                           "load it); {count} files below to download, or push it.",
+    "runs.pushed": "Pushed to {url}: {count} files, {size}.",
+    "runs.interrupted": "**Interrupted runs** ({count}): their process stopped mid-training (a crash or a restart). "
+                        "Pick one under **Run** and press **Resume**:",
+    "runs.interrupted_line": "- `{name}`: step {step}/{max_steps}, resumes from {checkpoint}",
+    "runs.pick_run": "Pick a run first.",
+    "runs.not_finished": "{run} has no finished adapter yet: merging and exporting need a run that finished training.",
+    # notices above the tabs (ocr_space/ui/notices.py)
+    "notice.work_lost": "⚠️ **This Space has no persistent storage: runs, datasets and reports are lost when it "
+                        "restarts.** Turn on *push on finish* in Fine-tune (or push from Share), or add persistent "
+                        "storage in the Space's settings.",
+    "notice.gpu_unusable": "⚠️ **The GPU cannot be used: everything runs on the CPU (~90 s a line).** This machine "
+                           "has {gpus} with NVIDIA driver {driver}, but the installed torch is a CUDA {cuda} build, "
+                           "which needs driver {needed} or newer. Fix: install a CUDA 12.x build of the same torch "
+                           "(README, *A GPU the app cannot use*) or update the driver.",
+    "notice.gpu_cpu_torch": "⚠️ **The GPU cannot be used: everything runs on the CPU (~90 s a line).** This machine "
+                            "has {gpus} (driver {driver}), but the installed torch is a CPU-only build; install its "
+                            "CUDA build.",
+    "notice.zero_gpu_training": "This Space runs on ZeroGPU, which lends a GPU for a few minutes per call: enough to "
+                                "recognize and compare, not to train. Training needs a dedicated GPU (T4 or "
+                                "better): duplicate the Space and pick the hardware under Settings → Space hardware, "
+                                "or train on your own machine with `python -m ocr_space train`.",
     # ---- public deployment: roles, limits, the GPU (ocr_space/ui/access.py)
     "access.sign_in": "Sign in with Hugging Face (the Login button at the top) to {action}: on this public app "
                       "anonymous visitors may recognize, build datasets and compare.",
@@ -268,6 +340,133 @@ STRINGS = {
                         "in the server log.",
 }
 
+#: language code -> table; the browser's language picks one (``zh``, ``zh-TW`` ... fall back to zh-CN, the rest to en)
+TABLES = {"en": STRINGS, "zh-CN": STRINGS_ZH_CN}
+#: translations of the settings' help texts (``help.CLASS.FIELD``), whose English is the field's metadata["help"]
+HELP = {"zh-CN": HELP_ZH_CN}
+DEFAULT_LANGUAGE = "en"
 
-def t(key: str, **values) -> str:
-    return STRINGS[key].format(**values) if values else STRINGS[key]
+_building: ContextVar[bool] = ContextVar("ocr_space_ui_building", default=False)
+_forced_language: ContextVar[str | None] = ContextVar("ocr_space_ui_language", default=None)
+
+
+def language_of(accept_language: str | None) -> str:
+    """The table for an ``Accept-Language`` header: the first listed language we have, by preference.
+
+    >>> language_of("zh-CN,zh;q=0.9,en;q=0.8"), language_of("en-US,en;q=0.9"), language_of("zh-TW"), language_of("")
+    ('zh-CN', 'en', 'zh-CN', 'en')
+    """
+    ranked = []
+    for position, part in enumerate((accept_language or "").split(",")):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        if tag:
+            ranked.append((-quality, position, tag.strip().lower()))
+    for _, _, tag in sorted(ranked):
+        if tag.startswith("zh"):
+            return "zh-CN"
+        if tag.startswith("en"):
+            return "en"
+    return DEFAULT_LANGUAGE
+
+
+def current_language() -> str:
+    """The language of the event being handled (its request's Accept-Language), else English."""
+    forced = _forced_language.get()
+    if forced:
+        return forced
+    try:
+        from gradio.context import LocalContext
+    except ImportError:  # pragma: no cover - gradio is a dependency of the UI; be safe anyway
+        return DEFAULT_LANGUAGE
+    request = LocalContext.request.get(None)
+    headers = getattr(request, "headers", None)
+    return language_of(headers.get("accept-language") if headers is not None else None)
+
+
+@contextlib.contextmanager
+def in_language(language: str) -> Iterator[None]:
+    """Answer in ``language`` inside the block (a test, a background message); a request's language otherwise."""
+    token = _forced_language.set(language)
+    try:
+        yield
+    finally:
+        _forced_language.reset(token)
+
+
+def text(key: str, language: str | None = None, **values) -> str:
+    """``key`` in ``language`` (default: the current request's), formatted; English where the table lacks it."""
+    table = TABLES.get(language or current_language(), STRINGS)
+    template = table.get(key, STRINGS[key])
+    return template.format(**values) if values else template
+
+
+def t(key: str, **values):
+    """The string for ``key`` in the visitor's language (see the module doc): a browser-translated key while
+    the UI is being built (:func:`static_text`), else text in the request's language."""
+    if not _building.get():
+        return text(key, **values)
+    STRINGS[key]  # an unknown key fails here, at build time, not in the browser  # noqa: B018
+    if not values:
+        return I18N(key)
+    return _registered(key, {language: text(key, language, **values) for language in TABLES})
+
+
+def t_or(key: str, english: str):
+    """Like :func:`t` for text whose English lives elsewhere (a settings field's help): ``key`` translates it
+    where a table has it, else every language shows ``english``."""
+    texts = {language: HELP.get(language, {}).get(key, english) for language in TABLES}
+    if _building.get():
+        return _registered(key, texts)
+    return texts.get(current_language(), english)
+
+
+@contextlib.contextmanager
+def static_text() -> Iterator[None]:
+    """While building the UI: :func:`t` gives keys Gradio's i18n translates in the browser."""
+    token = _building.set(True)
+    try:
+        yield
+    finally:
+        _building.reset(token)
+
+
+def _registered(key: str, texts: dict[str, str]):
+    """A key for these exact ``texts`` (one per language), added to the browser's tables."""
+    digest = hashlib.sha1(json.dumps(texts, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:12]
+    derived = f"{key}~{digest}"
+    for language, value in texts.items():
+        _FRONTEND[language][derived] = _icu_literal(value)
+    return I18N(derived)
+
+
+def _icu_literal(value: str) -> str:
+    """``value`` as an ICU message that shows it verbatim (the browser's i18n would read ``{x}`` as a variable).
+
+    >>> _icu_literal("{prefix}_train.parquet")
+    "'{'prefix'}'_train.parquet"
+    """
+    return re.sub(r"([{}])", r"'\1'", value)
+
+
+def _frontend_tables() -> dict[str, dict[str, str]]:
+    tables = {language: {key: _icu_literal(value) for key, value in {**STRINGS, **table}.items()}
+              for language, table in TABLES.items()}
+    tables["zh"] = tables["zh-CN"]  # zh-TW, zh-HK ... and a bare zh read Simplified rather than English
+    return tables
+
+
+def _make_i18n():
+    import gradio as gr
+
+    return gr.I18n(**_FRONTEND)
+
+
+_FRONTEND = _frontend_tables()
+#: what ``launch(i18n=...)`` gets (``build_app`` arranges that): every table, plus the texts registered at build
+I18N = _make_i18n()

@@ -5,10 +5,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from ocr_space.train import RunDir
+
+from support.polling import poll
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -23,17 +24,6 @@ def cli_env() -> dict:
 
 def run_cli(*args) -> subprocess.CompletedProcess:
     return subprocess.run(cli(*args), capture_output=True, text=True, env=cli_env(), cwd=ROOT, timeout=600)
-
-
-def poll(predicate, timeout: float, what: str):
-    """Wait for another *process* to write something (threads use events; a subprocess has only files)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_resume_after_sigkill_continues_from_the_checkpoint(reader_model_dir, small_dataset, tmp_path):

@@ -108,7 +108,8 @@ def test_a_run_resolves_its_plan_once_and_records_it_in_status(reader_model_dir,
                         "backend_note": recorded["backend_note"], "batch_size": 2, "grad_accum": 1,
                         "gradient_checkpointing": "off", "probe_memory": False, "memory_probe": None,
                         "gpu_budget_gib": None, "compile": False, "compile_note": AUTO_OFF_REASON,
-                        "world_size": 1, "strategy": "none", "samples_per_step": 2}
+                        "world_size": 1, "strategy": "none", "samples_per_step": 2, "warmup_steps": 0,
+                        "report_to": "none"}
 
 
 def test_the_memory_probes_answer_is_what_the_trainer_runs(reader_model_dir, small_dataset, tmp_path, monkeypatch):

@@ -21,9 +21,9 @@ def test_defaults_are_the_reference_recipe():
 @pytest.mark.parametrize("field, value", [
     ("model", ""), ("data", " "), ("steps", 0), ("steps", 2.5), ("batch_size", -1), ("grad_accum", 0),
     ("learning_rate", 0), ("learning_rate", "fast"), ("weight_decay", 1.5), ("lora_r", 0), ("lora_dropout", 0.1),
-    ("warmup_steps", 100), ("lr_scheduler", "zigzag"), ("optim", "lion"), ("precision", "fp8"),
+    ("warmup_steps", -1), ("lr_scheduler", "zigzag"), ("optim", "lion"), ("precision", "fp8"),
     ("backend", "magic"), ("max_length", 0), ("save_steps", 0), ("eval_samples", -1), ("train_modules", "lm_head"),
-    ("load_in_4bit", "yes"),
+    ("load_in_4bit", "yes"), ("report_to", "wandb"), ("push_kind", "gguf"), ("push_private", "no"),
 ])
 def test_a_bad_value_is_rejected_naming_its_field(field, value):
     config = TrainConfig(model="m", data="d").replace(**{field: value})

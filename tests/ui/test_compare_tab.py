@@ -41,3 +41,14 @@ def test_compare_tab_reports_a_missing_dataset_as_a_message(client, tmp_path, ti
     with pytest.raises(Exception) as caught:
         _compare(client, data=str(tmp_path / "nowhere"), model=str(tiny_model_dir), engines=["base"])
     assert "Dataset folder not found" in str(caught.value)
+
+
+def test_with_persistent_storage_the_reports_are_kept_there(examples_dataset, tiny_model_dir, tmp_path, monkeypatch):
+    from ocr_space.ui.compare_tab import run_compare
+
+    monkeypatch.setenv("OCR_SPACE_DATA", str(tmp_path / "data"))
+    values = {**DEFAULTS, "data": str(examples_dataset), "model": str(tiny_model_dir), "engines": ["base"]}
+    *_, files = run_compare(progress=lambda *args, **kwargs: None, **values)
+    [report] = (tmp_path / "data" / "ocr-space" / "reports").iterdir()
+    assert {Path(file).name for file in files} == {"report.json", "report.csv", "report.html"}
+    assert (report / "report.json").is_file()

@@ -32,7 +32,8 @@ def _choices(app, endpoint: str, name: str) -> list:
 
 def test_the_fine_tune_form_is_train_config_fields_and_the_preset(app):
     names = _parameters(app, "/train_start")
-    assert names == ["model", "data", "out", "preset", *finetune_tab.ADVANCED_FIELDS, "all_gpus"]
+    assert names == ["model", "data", "out", "preset", *finetune_tab.ADVANCED_FIELDS, "all_gpus",
+                     *finetune_tab.FINISH_FIELDS]
     assert set(names) - {"preset", "all_gpus"} <= {f.name for f in fields(TrainConfig)}
 
 
