@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Session 3 (issue 15) on the lent GPU: unpack the carried packages, then one part of the measurements.
-#   bash bench/gpu_session3.sh train|train2|infer|rest|unsloth523   (from the folder holding ocr_space/, bench/, deps/)
+#   DEPS=.speed/deps bash bench/gpu_session3.sh PART   (from the repository root; PART is one of the cases below)
 # deps/ is built by `bench/pack_carry.sh deps`: site_ours.tar.xz (transformers 5.23, peft, datasets, trl, ...),
 # site_bnb.tar.xz (bitsandbytes with only its CUDA 13 library), site_uns.tar.xz (Unsloth + unsloth_zoo without
 # studio/, TRL 1.15, datasets 4.8, torchao, ...) and the CJK font the synthetic lines are rendered with.
@@ -8,10 +8,12 @@ set -uo pipefail
 part=$1
 export PYTHONUNBUFFERED=1 GRADIO_ANALYTICS_ENABLED=False HF_HUB_OFFLINE=1 TOKENIZERS_PARALLELISM=false
 # the synthetic lines are rendered with the same CJK font as on the development machine
-mkdir -p /usr/share/fonts/truetype/wqy && cp deps/wqy-microhei.ttc /usr/share/fonts/truetype/wqy/
-for site in ours bnb uns; do mkdir -p /tmp/site_$site && tar xJf deps/site_$site.tar.xz -C /tmp/site_$site; done
+deps=${DEPS:-deps}
+mkdir -p /usr/share/fonts/truetype/wqy && cp "$deps/wqy-microhei.ttc" /usr/share/fonts/truetype/wqy/
+for site in ours bnb uns; do mkdir -p /tmp/site_$site && tar xJf "$deps/site_$site.tar.xz" -C /tmp/site_$site; done
 export PYTHONPATH=$PWD:/tmp/site_ours:/tmp/site_bnb
 export UNSLOTH_PYTHONPATH=$PWD:/tmp/site_uns:/tmp/site_bnb
+export UNSLOTH523_PYTHONPATH=$PWD:/tmp/site_ours:/tmp/site_bnb:/tmp/site_uns
 OUT=${OUT:-/tmp/out}; mkdir -p "$OUT"
 python3 -c "import torch, transformers, peft, bitsandbytes; print('torch', torch.__version__, 'transformers', transformers.__version__, 'peft', peft.__version__, 'bnb', bitsandbytes.__version__, torch.cuda.get_device_name(0))"
 nvidia-smi --query-gpu=name,memory.total,clocks.sm --format=csv,noheader
@@ -31,4 +33,30 @@ case $part in
   unsloth523)
     # does Unsloth import and patch on the project's transformers 5.23?
     PYTHONPATH=$PWD:/tmp/site_ours:/tmp/site_bnb:/tmp/site_uns timeout 120 python3 -c "import unsloth, transformers; print('unsloth', unsloth.__version__, 'imports on transformers', transformers.__version__); from unsloth import FastVisionModel; print('FastVisionModel ok')" 2>&1 | tail -5 ;;
+  s4a)
+    # session 4, first call: does Unsloth patch on 5.23; where a batch's generation time goes; QLoRA
+    bash "$0" unsloth523
+    python3 bench/infer_speed.py --lines 32 --breakdown 1,32 --decode "" --new-tokens 32 \
+      --json "$OUT/infer_breakdown_h200.json"
+    python3 bench/train_speed.py --shapes lines --variants b-4bit --steps 8 --variant-timeout 240 \
+      --json "$OUT/train_4bit_h200.json" ;;
+  s4b)
+    # session 4, Unsloth side by side: train() defaults, train() with backend=unsloth on transformers 5.23 (that
+    # path was removed after this run: variant b-unsloth no longer exists), Unsloth's own harness on the
+    # transformers it supports (the image's 5.17), same mode, micro-batch, accumulation
+    python3 bench/train_speed.py --shapes lines --variants b,b-unsloth,c --steps 10 --variant-timeout 250 \
+      --json "$OUT/train_unsloth_h200.json" ;;
+  s4c)
+    # session 4, last call: the ratios (reference vs defaults, full and under 15 GiB), generation with the image
+    # processor on the GPU, then a fused AdamW and QLoRA without the fp32 upcast; each part time-boxed
+    timeout 290 python3 bench/train_speed.py --shapes lines --variants a,b,a-t4,b-t4 --steps 10 \
+      --variant-timeout 100 --json "$OUT/train_ratios_h200.json"
+    timeout 140 python3 bench/infer_speed.py --lines 64 --batch-sizes 1,32 --new-tokens 32 --lines-b1 16 \
+      --decode eager,auto --json "$OUT/infer_h200_s4.json"
+    timeout 115 python3 bench/train_speed.py --shapes lines --variants b-fused,b-4bit --steps 10 \
+      --variant-timeout 55 --json "$OUT/train_levers_h200.json" ;;
+  s4d)
+    # session 4, check: recognize_batch with the image processor on the host vs on the GPU, in one process
+    python3 bench/infer_speed.py --lines 64 --batch-sizes 32,1 --new-tokens 32 --lines-b1 16 --decode auto \
+      --preprocess host,auto,host --json "$OUT/infer_preprocess_h200.json" ;;
 esac

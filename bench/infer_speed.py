@@ -48,16 +48,22 @@ def loaded_model(kind: str):
                        adapter=None, device=device, dtype=dtype)
 
 
-def time_batches(loaded, images, batch_size: int, new_tokens: int, mode: str, decode: str = "auto") -> dict:
-    """Lines/s and new tokens/s over ``images``; ``decode`` "eager" switches the fast decode path off.
+def time_batches(loaded, images, batch_size: int, new_tokens: int, mode: str, decode: str = "auto",
+                 preprocess: str = "auto") -> dict:
+    """Lines/s and new tokens/s over ``images``; ``decode`` "eager" switches the fast decode path off,
+    ``preprocess`` "host" keeps the image processor off the GPU (what ran before it could go there).
 
     The warm-up is one batch of the same size and length (what the fast path compiles for), timed on
     its own as ``warmup_s`` (compilation + CUDA graph capture on the first call of a shape).
     """
     import os
+    from contextlib import nullcontext
+    from unittest import mock
 
     from ocr_space.fast_generate import ENV_SWITCH, decode_settings
     from ocr_space.recognize import recognize_batch
+
+    on_host = mock.patch("ocr_space.recognize.processor_device_kwargs", lambda loaded: {})
 
     previous = os.environ.get(ENV_SWITCH)
     os.environ[ENV_SWITCH] = "0" if decode == "eager" else "1"
@@ -65,18 +71,19 @@ def time_batches(loaded, images, batch_size: int, new_tokens: int, mode: str, de
     saved_min = generation.min_new_tokens
     generation.min_new_tokens = new_tokens  # same work for every run, whatever random weights prefer
     try:
-        note = decode_settings(loaded.model, loaded.device).note
-        warmup_s = None
-        if loaded.device == "cuda":
+        with on_host if preprocess == "host" else nullcontext():
+            note = decode_settings(loaded.model, loaded.device).note
+            warmup_s = None
+            if loaded.device == "cuda":
+                started = time.perf_counter()
+                recognize_batch(loaded, images[:batch_size], max_new_tokens=new_tokens, mode=mode, batch_size=batch_size)
+                torch.cuda.synchronize()
+                warmup_s = time.perf_counter() - started
             started = time.perf_counter()
-            recognize_batch(loaded, images[:batch_size], max_new_tokens=new_tokens, mode=mode, batch_size=batch_size)
-            torch.cuda.synchronize()
-            warmup_s = time.perf_counter() - started
-        started = time.perf_counter()
-        results = recognize_batch(loaded, images, max_new_tokens=new_tokens, mode=mode, batch_size=batch_size)
-        if loaded.device == "cuda":
-            torch.cuda.synchronize()
-        seconds = time.perf_counter() - started
+            results = recognize_batch(loaded, images, max_new_tokens=new_tokens, mode=mode, batch_size=batch_size)
+            if loaded.device == "cuda":
+                torch.cuda.synchronize()
+            seconds = time.perf_counter() - started
     finally:
         generation.min_new_tokens = saved_min
         if previous is None:
@@ -87,7 +94,67 @@ def time_batches(loaded, images, batch_size: int, new_tokens: int, mode: str, de
     return {"batch_size": batch_size, "lines": len(images), "seconds": seconds, "lines_per_s": len(images) / seconds,
             "new_tokens_per_s": tokens / seconds, "seconds_per_line": seconds / len(images),
             "mean_new_tokens": tokens / len(images), "decode": decode, "decode_note": note, "warmup_s": warmup_s,
-            "texts": [r.text for r in results[:4]]}
+            "preprocess": preprocess, "texts": [r.text for r in results[:4]]}
+
+
+def breakdown(loaded, images, batch_size: int, new_tokens: int, mode: str, repeats: int = 3) -> dict:
+    """Where one batch's time goes: the processor (on the host, and on the GPU where torchvision runs it),
+    the prefill (generate with one new token), and the whole generate on the dynamic and the static cache.
+
+    Each part is the median of ``repeats`` timings after one untimed call (the static cache's compilation).
+    """
+    import os
+    import statistics
+
+    from ocr_space.fast_generate import ENV_SWITCH
+    from ocr_space.recognize import generation_request, resolve_prompt
+
+    batch = images[:batch_size]
+    prompt = resolve_prompt("ocr")
+    kwargs = loaded.family.mode(mode).processor_kwargs(loaded.processor)
+    sync = torch.cuda.synchronize if loaded.device == "cuda" else (lambda: None)
+
+    def timed(work) -> float:
+        work()
+        sync()
+        times = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            work()
+            sync()
+            times.append(time.perf_counter() - started)
+        return statistics.median(times)
+
+    def process(**extra):
+        return loaded.processor(images=batch, text=[prompt] * len(batch), return_tensors="pt", padding=True,
+                                **kwargs, **extra).to(loaded.device)
+
+    parts = {"batch_size": len(batch), "processor_host_s": timed(process)}
+    if loaded.processor.image_processor.__class__.__name__.endswith("ImageProcessor") and loaded.device == "cuda":
+        parts["processor_on_gpu_s"] = timed(lambda: process(device=loaded.device))
+    generation = loaded.model.generation_config
+    saved_min = generation.min_new_tokens
+    previous = os.environ.get(ENV_SWITCH)
+    try:
+        for decode in ("eager", "auto"):
+            os.environ[ENV_SWITCH] = "0" if decode == "eager" else "1"
+            inputs, settings = generation_request(loaded, batch, prompt, new_tokens, kwargs, ngram_guard=30)
+            generation.min_new_tokens = new_tokens
+            with torch.inference_mode():
+                parts[f"generate_{decode}_s"] = timed(lambda i=inputs, k=settings: loaded.model.generate(**i, **k))
+                generation.min_new_tokens = 1
+                one = {**settings, "max_new_tokens": 1}
+                parts[f"prefill_{decode}_s"] = timed(lambda i=inputs, k=one: loaded.model.generate(**i, **k))
+    finally:
+        generation.min_new_tokens = saved_min
+        if previous is None:
+            os.environ.pop(ENV_SWITCH, None)
+        else:
+            os.environ[ENV_SWITCH] = previous
+    for decode in ("eager", "auto"):
+        decode_s = parts[f"generate_{decode}_s"] - parts[f"prefill_{decode}_s"]
+        parts[f"decode_{decode}_tokens_per_s"] = len(batch) * (new_tokens - 1) / decode_s if decode_s > 0 else None
+    return parts
 
 
 def adapter_runs(loaded, images, batch_size: int, new_tokens: int, mode: str) -> list[dict]:
@@ -125,6 +192,9 @@ def main() -> None:
     parser.add_argument("--decode", default="eager,auto",
                         help="decode paths to time: eager (today's dynamic cache) and/or auto (the fast path)")
     parser.add_argument("--lines-b1", type=int, default=16, help="lines timed one at a time (batch 1 is slow)")
+    parser.add_argument("--preprocess", default="auto",
+                        help="image processor placement to time: auto (on the GPU where torchvision runs it) and/or host")
+    parser.add_argument("--breakdown", default="", help="batch sizes to split into processor/prefill/decode")
     parser.add_argument("--json")
     args = parser.parse_args()
 
@@ -133,19 +203,24 @@ def main() -> None:
         parser.error("no GPU: use --tiny or --cpu-full")
     loaded = loaded_model(kind)
     images = [row["image"] for row in synthetic_samples("lines", args.lines)]
-    runs = []
-    for decode in args.decode.split(","):
+    runs, parts = [], []
+    for size in filter(None, args.breakdown.split(",")):
+        parts.append(breakdown(loaded, images, int(size), args.new_tokens, args.mode))
+        print(json.dumps(parts[-1]), flush=True)
+    for decode in filter(None, args.decode.split(",")):
         for size in args.batch_sizes.split(","):
-            lines = images[:max(int(size), args.lines_b1)] if int(size) == 1 else images
-            runs.append(time_batches(loaded, lines, int(size), args.new_tokens, args.mode, decode))
-            print(json.dumps({k: v for k, v in runs[-1].items() if k != "texts"}), flush=True)
+            for preprocess in args.preprocess.split(","):
+                lines = images[:max(int(size), args.lines_b1)] if int(size) == 1 else images
+                runs.append(time_batches(loaded, lines, int(size), args.new_tokens, args.mode, decode, preprocess))
+                print(json.dumps({k: v for k, v in runs[-1].items() if k != "texts"}), flush=True)
         if decode != "eager":
             runs[-1]["same_text_as_eager"] = None
     if args.adapter_batch:
         runs += adapter_runs(loaded, images, args.adapter_batch, args.new_tokens, args.mode)
     plain = [run for run in runs if "adapter" not in run]
     report = {"kind": kind, "mode": args.mode, "new_tokens": args.new_tokens, "env": environment(), "runs": runs,
-              "speedup_batched": plain[-1]["lines_per_s"] / plain[0]["lines_per_s"]}
+              "breakdown": parts,
+              "speedup_batched": plain[-1]["lines_per_s"] / plain[0]["lines_per_s"] if plain else None}
     for run in plain:  # the fast path must read what today's path reads (greedy, token for token)
         eager = next((r for r in plain if r["decode"] == "eager" and r["batch_size"] == run["batch_size"]), None)
         if eager and run["decode"] != "eager":
@@ -154,13 +229,15 @@ def main() -> None:
             report[f"decode_tps_b{run['batch_size']}"] = run["new_tokens_per_s"]
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2, default=str))
-    print(f"{'model':6} {'decode':6} {'adapter':16} {'batch':>5} {'lines':>5} {'s/line':>8} {'lines/s':>8} "
+    print(f"{'model':6} {'decode':6} {'prep':5} {'adapter':16} {'batch':>5} {'lines':>5} {'s/line':>8} {'lines/s':>8} "
           f"{'tokens/s':>9} {'warm-up s':>9}  same text")
     for run in runs:
-        print(f"{kind:6} {run.get('decode', '-'):6} {run.get('adapter', '-'):16} {run['batch_size']:5d} "
+        print(f"{kind:6} {run.get('decode', '-'):6} {run.get('preprocess', '-'):5} {run.get('adapter', '-'):16} "
+              f"{run['batch_size']:5d} "
               f"{run['lines']:5d} {run['seconds_per_line']:8.3f} {run['lines_per_s']:8.2f} "
               f"{run['new_tokens_per_s']:9.1f} {run.get('warmup_s') or 0:9.1f}  {run.get('same_text_as_eager', '-')}")
-    print(f"speedup_batched: {report['speedup_batched']:.2f}")
+    if plain:
+        print(f"speedup_batched: {report['speedup_batched']:.2f}")
 
 
 if __name__ == "__main__":

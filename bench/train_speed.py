@@ -56,6 +56,11 @@ VARIANTS = {
     # then the settings of its own notebook (2 x 4, its checkpointing, processor-default tiles)
     "c": {"kind": "unsloth", "dtype": "bf16", "mode": "small", "batch": 8, "accum": 1, "ckpt": False},
     "c-notebook": {"kind": "unsloth", "dtype": "bf16", "mode": "tiles", "batch": 2, "accum": 4, "ckpt": True},
+    # Unsloth's harness on the project's pinned transformers (UNSLOTH523_PYTHONPATH: our site first, then
+    # Unsloth's). Session 4 measured train()'s former backend=unsloth this way ("b-unsloth", bench/RESULTS.md);
+    # that path is gone from train(), so this harness is what remains for side-by-side runs
+    "c-523": {"kind": "unsloth", "dtype": "bf16", "mode": "small", "batch": 8, "accum": 1, "ckpt": False,
+              "pythonpath": "UNSLOTH523_PYTHONPATH"},
 }
 
 
@@ -258,7 +263,8 @@ def run_ocr_space(model_dir: str, shape: str, steps: int, dtype: str, tiny: bool
             "batch_size": plan.get("batch_size", config.batch_size),
             "grad_accum": plan.get("grad_accum", config.grad_accum), "preset": preset_name,
             "memory_probe": plan.get("memory_probe"),
-            "gradient_checkpointing": plan.get("gradient_checkpointing"), "backend": result.backend}
+            "gradient_checkpointing": plan.get("gradient_checkpointing"), "backend": "ocr-space train()",
+            "result_state": result.state}
 
 
 def worker(args) -> None:
@@ -391,8 +397,10 @@ def main() -> None:
             if args.tiny:
                 extra.append("--tiny")
             env = None
-            if VARIANTS[variant]["kind"] == "unsloth":  # Unsloth pins older transformers/TRL/datasets
-                env = {"PYTHONPATH": os.environ.get("UNSLOTH_PYTHONPATH", os.environ.get("PYTHONPATH", ""))}
+            spec = VARIANTS[variant]
+            if spec["kind"] == "unsloth" or spec.get("pythonpath"):  # Unsloth pins older transformers/TRL/datasets
+                path_variable = spec.get("pythonpath", "UNSLOTH_PYTHONPATH")
+                env = {"PYTHONPATH": os.environ.get(path_variable, os.environ.get("PYTHONPATH", ""))}
             result = _subprocess(*extra, timeout=args.variant_timeout, env=env)
             result.setdefault("variant", variant)
             result.setdefault("shape", shape)

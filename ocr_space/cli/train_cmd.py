@@ -64,8 +64,7 @@ def run_train(args: argparse.Namespace) -> int:
     metrics = result.metrics or {}
     print_json({"run_dir": str(result.run_dir), "state": result.state, "step": result.step,
                 "max_steps": result.max_steps, "adapter": str(result.adapter) if result.adapter else None,
-                "cer_before": metrics.get("cer_before"), "cer_after": metrics.get("cer_after"),
-                "backend": result.backend})
+                "cer_before": metrics.get("cer_before"), "cer_after": metrics.get("cer_after")})
     return 0 if result.state == "done" else 1
 
 

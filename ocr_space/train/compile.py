@@ -57,12 +57,10 @@ class CompileDecision:
         return {"applied": self.applied, "layers": self.layers, "note": self.note}
 
 
-def compile_decision(setting: str, device: str, backend: str) -> tuple[bool, str]:
-    """(compile?, why) for the ``compile`` setting on this device and training backend."""
+def compile_decision(setting: str, device: str) -> tuple[bool, str]:
+    """(compile?, why) for the ``compile`` setting on this device."""
     if setting == "off":
         return False, "compile: off was asked for"
-    if backend != "peft":
-        return False, f"the {backend} backend compiles its own layers"
     if setting == "auto":
         return False, AUTO_OFF_REASON
     try:

@@ -43,7 +43,6 @@ class TrainResult:
     max_steps: int
     adapter: Path | None
     metrics: dict | None
-    backend: str
     message: str
     #: push-on-finish's outcome (``push_on_finish.push_finished_run``), None when no push was asked for
     push: dict | None = None
@@ -83,11 +82,9 @@ def run_training(config: TrainConfig, run: RunDir, cancel: threading.Event, resu
     # the LoRA layers are initialised here, before the Trainer seeds anything: without this a run's start
     # (and so its result) would depend on whatever used the global RNG before it in this process
     set_seed(config.seed)
-    loaded, plan = _load_for_training(context, plan)
+    loaded = _load_for_training(context, plan)
     compiled = compile_for_training(loaded.model, plan.compile, plan.compile_note)
-    run.update_status(backend=plan.backend, backend_note=plan.backend_note, plan=plan.as_dict(),
-                      compile=compiled.as_dict())
-    log.info("training path: %s (%s)", plan.backend, plan.backend_note)
+    run.update_status(plan=plan.as_dict(), compile=compiled.as_dict())
     if plan.warmup_note(config):
         log.info(plan.warmup_note(config))
 
@@ -157,7 +154,7 @@ def _measure_train_save(context: RunContext, plan: TrainPlan, loaded: LoadedMode
         kept = run.latest_checkpoint()
         message = f"Cancelled after step {step} of {max_steps}; checkpoint kept ({kept.name if kept else 'none'}), " \
                   "resume to continue."
-        return TrainResult(run.path, "cancelled", step, max_steps, None, metrics, plan.backend, message)
+        return TrainResult(run.path, "cancelled", step, max_steps, None, metrics, message)
 
     run.update_status(state="saving", message="saving the adapter")
     _save_adapter(context, plan, loaded, trainer)
@@ -173,7 +170,7 @@ def _measure_train_save(context: RunContext, plan: TrainPlan, loaded: LoadedMode
     if metrics.get("cer_after") is not None and metrics.get("cer_before") is not None:
         message += f" CER {metrics['cer_before']:.4f} -> {metrics['cer_after']:.4f} on {metrics['eval_samples']} " \
                    "test lines."
-    return TrainResult(run.path, "done", step, max_steps, run.adapter, metrics, plan.backend, message)
+    return TrainResult(run.path, "done", step, max_steps, run.adapter, metrics, message)
 
 
 def _save_adapter(context: RunContext, plan: TrainPlan, loaded: LoadedModel, trainer) -> None:
@@ -221,38 +218,15 @@ class _Evaluation:
                            batch_size=self.batch_size)
 
 
-def _load_for_training(context: RunContext, plan: TrainPlan) -> tuple[LoadedModel, TrainPlan]:
-    """The model with fresh LoRA layers on the plan's backend; the plan again (on PEFT if Unsloth failed)."""
+def _load_for_training(context: RunContext, plan: TrainPlan) -> LoadedModel:
+    """The base model (4-bit where asked) with fresh LoRA layers."""
     from ocr_space.models.loading import load_model
-    from ocr_space.train.unsloth_path import load_with_unsloth
 
     config = context.config
-    if plan.backend == "unsloth":
-        try:
-            # Unsloth's own checkpointing is chosen at load time (the plan runs no memory probe on this path)
-            model = load_with_unsloth(config, plan.family, plan.precision.dtype, plan.memory.gradient_checkpointing)
-            processor = _processor(config.model)
-            return (LoadedModel(model=model, processor=processor, family=plan.family, source=config.model,
-                                adapter=None, device=plan.device, dtype=plan.precision.dtype), plan)
-        except Exception as exc:  # noqa: BLE001 - recorded, and an error when unsloth was required
-            if config.backend == "unsloth":
-                raise ConfigError(f"backend: Unsloth failed to load {config.model}: {exc}") from exc
-            note = f"Unsloth failed ({type(exc).__name__}: {str(exc)[:200]}); used PEFT"
-            log.warning(note)
-            plan = plan.with_peft_fallback(config, note)
-
     quantization = _four_bit_config(plan.precision) if config.load_in_4bit else None
     loaded = load_model(config.model, device=plan.device, dtype=plan.precision.dtype, quantization_config=quantization)
     loaded.model = _with_lora(loaded.model, config, plan)
-    return loaded, plan
-
-
-def _processor(model_reference: str):
-    from transformers import AutoProcessor
-
-    from ocr_space.hub_reads import hub_read_token
-
-    return AutoProcessor.from_pretrained(model_reference, token=hub_read_token())
+    return loaded
 
 
 def _four_bit_config(precision: Precision):
@@ -265,14 +239,17 @@ def _four_bit_config(precision: Precision):
 
 def _with_lora(model, config: TrainConfig, plan: TrainPlan):
     import torch
-    from peft import get_peft_model, prepare_model_for_kbit_training
+    from peft import get_peft_model
 
     from ocr_space.models.lora import LoraSettings, lora_config
 
-    if config.load_in_4bit:
-        # 4-bit runs no memory probe, so the plan's checkpointing is decided here
-        model = prepare_model_for_kbit_training(
-            model, use_gradient_checkpointing=plan.memory.gradient_checkpointing != "off")
+    # A 4-bit model gets no ``prepare_model_for_kbit_training``: PEFT's helper casts every weight bitsandbytes
+    # left unquantized to fp32, and in DeepSeek-OCR-2 that is most of the model (bitsandbytes quantizes
+    # nn.Linear only; the routed experts, 2.42 B of 3.39 B parameters, are fused 3-D tensors, as are the
+    # embeddings and the LM head). On the H200 that made a 4-bit run reserve 20.5 GiB against 12.3 GiB for
+    # plain bf16 (bench/RESULTS.md, 2026-12-02 session 4). Frozen weights stay in the compute dtype, as on every
+    # path; get_peft_model freezes them, what trains is made fp32 below, and the Trainer switches on
+    # (non-reentrant) checkpointing from the plan.
     lora = lora_config(plan.family, LoraSettings(r=config.lora_r, alpha=config.lora_alpha, dropout=config.lora_dropout,
                                             experts=config.lora_experts))
     lora.modules_to_save = list(config.train_modules) or None

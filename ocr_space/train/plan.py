@@ -1,14 +1,12 @@
-"""A training run's decisions, made once: device, precision, optimizer, backend, mode, checkpointing, memory.
+"""A training run's decisions, made once: device, precision, optimizer, mode, checkpointing, memory.
 
 Settings flow down once: form or flags -> :class:`TrainConfig` -> :class:`TrainPlan`
 -> the job. :func:`resolve_plan` reads the config and the machine (device, GPU
-memory budget, bitsandbytes, Unsloth, the model family from its ``config.json``)
+memory budget, bitsandbytes, the model family from its ``config.json``)
 before any weights load, and every ``auto`` becomes a value there and nowhere
-else. Two things can only be known later, and each comes back as a new frozen
-plan, never as a change to the old one:
-
-- the memory probe (it needs the loaded model): :meth:`TrainPlan.with_memory`;
-- an Unsloth load that fails under ``backend: auto``: :meth:`TrainPlan.with_peft_fallback`.
+else. One thing can only be known later, the memory probe's answer (it needs the
+loaded model), and it comes back as a new frozen plan (:meth:`TrainPlan.with_memory`),
+never as a change to the old one.
 
 The job only reads the plan; ``status.json`` records it (``plan``, from
 :meth:`TrainPlan.as_dict`) so a run shows what it decided and why.
@@ -67,8 +65,6 @@ class TrainPlan:
     optim: str
     family: ModelFamily = field(repr=False, compare=False)
     mode: str
-    backend: str  # "peft" or "unsloth"
-    backend_note: str  # why that backend
     memory: MemoryPlan | None
     probe_memory: bool
     #: this process's share of the GPU's memory (bytes); None off CUDA
@@ -111,15 +107,6 @@ class TrainPlan:
             raise ValueError("this plan does not probe memory; its memory settings are already decided")
         return dataclasses.replace(self, memory=fit.plan, memory_probe=tuple(fit.attempts))
 
-    def with_peft_fallback(self, config: TrainConfig, note: str) -> TrainPlan:
-        """This plan on the PEFT path after Unsloth failed to load (``backend: auto`` only)."""
-        _check_four_bit(config, self.device)
-        memory, probe = _memory_decision(config, self.device, "peft", self.gpu_budget_bytes, self.strategy,
-                                         self.process_batch(config))
-        compiled, compile_note = compile_decision(config.compile, self.device, "peft")
-        return dataclasses.replace(self, backend="peft", backend_note=note, memory=memory, probe_memory=probe,
-                                   compile=compiled, compile_note=compile_note)
-
     def as_dict(self) -> dict[str, Any]:
         """The plan as ``status.json`` records it (plain JSON values)."""
         from ocr_space.models.devices import dtype_name
@@ -128,7 +115,6 @@ class TrainPlan:
         return {
             "device": self.device, "dtype": dtype_name(self.precision.dtype), "fp16": self.precision.fp16,
             "bf16": self.precision.bf16, "optim": self.optim, "family": self.family.name, "mode": self.mode,
-            "backend": self.backend, "backend_note": self.backend_note,
             "batch_size": memory.batch_size if memory else None,
             "grad_accum": memory.grad_accum if memory else None,
             "gradient_checkpointing": memory.gradient_checkpointing if memory else None,
@@ -148,7 +134,6 @@ def resolve_plan(config: TrainConfig) -> TrainPlan:
     from ocr_space.models.loading import read_checkpoint_config
     from ocr_space.models.registry import family_for_config
     from ocr_space.train.data_parallel import check_strategy, per_process_batch, process_training_device
-    from ocr_space.train.unsloth_path import unsloth_support
 
     world_size = topology().world_size
     device = pick_device(process_training_device(config.device))
@@ -158,17 +143,13 @@ def resolve_plan(config: TrainConfig) -> TrainPlan:
     family = family_for_config(read_checkpoint_config(config.model)[0])
     mode = config.mode or family.training_mode or family.default_mode
     family.mode(mode)  # unknown mode -> a clear error before any work
-    unsloth = unsloth_support(family, device) if world_size == 1 else (
-        False, f"Unsloth trains in one process; {world_size} processes train with transformers + PEFT")
-    backend, note = resolve_backend(config, device, unsloth)
-    if backend == "peft":
-        _check_four_bit(config, device)
+    _check_four_bit(config, device)
     budget = gpu_budget_bytes(device)
     batch = per_process_batch(config.batch_size, config.grad_accum, world_size, config.effective_batch)
-    memory, probe = _memory_decision(config, device, backend, budget, strategy, batch)
-    compiled, compile_note = compile_decision(config.compile, device, backend)
-    return TrainPlan(device=device, precision=precision, optim=optim, family=family, mode=mode, backend=backend,
-                     backend_note=note, memory=memory, probe_memory=probe, gpu_budget_bytes=budget,
+    memory, probe = _memory_decision(config, device, budget, strategy, batch)
+    compiled, compile_note = compile_decision(config.compile, device)
+    return TrainPlan(device=device, precision=precision, optim=optim, family=family, mode=mode,
+                     memory=memory, probe_memory=probe, gpu_budget_bytes=budget,
                      warmup_steps=min(config.warmup_steps, config.steps), report_to=check_tracker(config.report_to),
                      compile=compiled, compile_note=compile_note, world_size=world_size, strategy=strategy)
 
@@ -197,22 +178,6 @@ def resolve_optimizer(config: TrainConfig, device: str) -> str:
             raise ConfigError(f"optim: {config.optim} needs a CUDA GPU and bitsandbytes; use adamw_torch.")
         return config.optim
     return "adamw_8bit" if device.startswith("cuda") and _bitsandbytes_imports() else "adamw_torch"
-
-
-def resolve_backend(config: TrainConfig, device: str, unsloth: tuple[bool, str]) -> tuple[str, str]:
-    """(backend, why): auto = Unsloth where ``unsloth`` (``unsloth_support``'s answer) says usable, else PEFT.
-
-    >>> resolve_backend(TrainConfig(), "cpu", (False, "Unsloth needs a CUDA GPU; this run is on cpu"))
-    ('peft', 'Unsloth needs a CUDA GPU; this run is on cpu')
-    """
-    if config.backend == "peft":
-        return "peft", "backend=peft was asked for"
-    usable, note = unsloth
-    if usable:
-        return "unsloth", note
-    if config.backend == "unsloth":
-        raise ConfigError(f"backend: unsloth is not usable here: {note}.")
-    return "peft", note
 
 
 def resolve_checkpointing(config: TrainConfig, budget_bytes: float | None) -> str:
@@ -244,30 +209,27 @@ def gpu_budget_bytes(device: str) -> float | None:
     return torch.cuda.get_device_properties(index).total_memory * torch.cuda.get_per_process_memory_fraction(index)
 
 
-def probes_memory(config: TrainConfig, device: str, backend: str) -> bool:
-    """Probe on CUDA when asked, on the PEFT path, except for 'decoder' checkpointing and 4-bit loading.
-
-    Unsloth sets up its own checkpointing at load time (the probe would mis-measure it); 'decoder' and 4-bit
-    are the settings sized for small cards already.
-    """
-    return (config.fit_to_memory and device.startswith("cuda") and backend == "peft"
+def probes_memory(config: TrainConfig, device: str) -> bool:
+    """Probe on CUDA when asked, except for 'decoder' checkpointing and 4-bit loading (both sized for small cards
+    already)."""
+    return (config.fit_to_memory and device.startswith("cuda")
             and config.gradient_checkpointing != "decoder" and not config.load_in_4bit)
 
 
-def _memory_decision(config: TrainConfig, device: str, backend: str, budget: float | None, strategy: str,
+def _memory_decision(config: TrainConfig, device: str, budget: float | None, strategy: str,
                      batch: tuple[int, int]) -> tuple[MemoryPlan | None, bool]:
     """(memory, probe): this process's micro-batch with checkpointing resolved, or None when the probe decides.
 
     ``batch`` is the config's ``(batch_size, grad_accum)`` as one process takes it (``TrainPlan.process_batch``).
     Under FSDP a GPU holds a shard, not the whole model the probe would measure: no probe.
     """
-    if strategy != "fsdp" and probes_memory(config, device, backend):
+    if strategy != "fsdp" and probes_memory(config, device):
         return None, True
     return MemoryPlan(batch[0], batch[1], resolve_checkpointing(config, budget)), False
 
 
 def _check_four_bit(config: TrainConfig, device: str) -> None:
-    """PEFT's 4-bit loading needs CUDA and bitsandbytes (Unsloth brings its own)."""
+    """4-bit loading needs CUDA and bitsandbytes."""
     if not config.load_in_4bit:
         return
     if not device.startswith("cuda"):

@@ -20,7 +20,6 @@ from ocr_space.errors import ConfigError
 SCHEDULERS = ("linear", "cosine", "constant", "constant_with_warmup")
 OPTIMIZERS = ("auto", "adamw_torch", "adamw_torch_fused", "adamw_8bit", "paged_adamw_8bit", "adafactor", "sgd")
 PRECISIONS = ("auto", "fp32", "fp16", "bf16")
-BACKENDS = ("auto", "peft", "unsloth")
 CHECKPOINTING = ("auto", "on", "decoder", "off")
 #: experiment trackers the Trainer can report to; "none" (the default) keeps only the run folder's own files
 TRACKERS = ("none", "tensorboard", "trackio")
@@ -122,9 +121,6 @@ class TrainConfig:
         "help": "experiment tracking: " + ", ".join(TRACKERS) + "; tensorboard writes its event files into the run "
                 "folder (tensorboard --logdir RUNS_ROOT shows every run), trackio logs to project ocr-space (needs "
                 "pip install trackio)"})
-    backend: str = field(default="auto", metadata={
-        "help": "training path: " + ", ".join(BACKENDS) + "; auto = Unsloth's fast path on CUDA when it imports "
-                "and supports the model, else transformers + PEFT"})
     strategy: str = field(default="ddp", metadata={
         "help": "with several processes (torchrun / accelerate launch, one per GPU): ddp = a whole model on every "
                 "GPU, gradients averaged (fastest); fsdp = base weights sharded across the GPUs (less memory per "
@@ -134,7 +130,7 @@ class TrainConfig:
                 "process taking 1/N (the same training as on one GPU); scale = every process takes batch_size x "
                 "grad_accum (N times more samples per step)"})
     compile: str = field(default="auto", metadata={
-        "help": "regional torch.compile of the repeated layers (PEFT backend only): on, off; auto = off until a "
+        "help": "regional torch.compile of the repeated layers: on, off; auto = off until a "
                 "GPU run shows it pays (bench/RESULTS.md, 2026-12-02: warm-up over 200 s on the H200)"})
 
     def validate(self) -> TrainConfig:
@@ -158,7 +154,6 @@ class TrainConfig:
         _require_choice(self, "lr_scheduler", SCHEDULERS)
         _require_choice(self, "optim", OPTIMIZERS)
         _require_choice(self, "precision", PRECISIONS)
-        _require_choice(self, "backend", BACKENDS)
         _require_choice(self, "report_to", TRACKERS)
         _require_choice(self, "push_kind", PUSH_KINDS)
         _require(isinstance(self.source_split, str), "source_split", "must be text such as train[:1000], or empty")
@@ -192,6 +187,7 @@ class TrainConfig:
         """Build from a mapping (a YAML file, the UI); unknown keys are an error, not silently dropped."""
         if not isinstance(values, dict):
             raise ConfigError("a training config must be a mapping of field: value.")
+        values = without_retired_settings(values)
         _reject_unknown(values)
         return cls(**values)
 
@@ -220,8 +216,27 @@ def read_yaml_settings(path: str | Path) -> dict[str, Any]:
         raise ConfigError(f"{path} is not valid YAML: {exc}") from exc
     if not isinstance(values, dict):
         raise ConfigError(f"{path} must hold a mapping of field: value.")
+    values = without_retired_settings(values)
     _reject_unknown(values)
     return values
+
+
+#: settings earlier versions wrote into config.yaml: (the values that meant today's behaviour, why it went)
+RETIRED_SETTINGS: dict[str, tuple[tuple[Any, ...], str]] = {
+    "backend": (("auto", "peft"), "the Unsloth training path was removed: on the H200 it trained 0.70x as fast as "
+                "the default path on the same work, after a 129 s compilation (bench/RESULTS.md, 2026-12-02 "
+                "session 4); every run trains with transformers + PEFT"),
+}
+
+
+def without_retired_settings(values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` without settings this version no longer has, so that a run folder written by an earlier
+    version still resumes; a retired setting whose value asked for something that is gone is an error."""
+    kept = dict(values)
+    for name, (harmless, why) in RETIRED_SETTINGS.items():
+        if name in kept and kept.pop(name) not in harmless:
+            raise ConfigError(f"{name}: {why}. Remove {name} from the settings.")
+    return kept
 
 
 #: Named starting points. Quick is the reference recipe as is; Thorough trains five times

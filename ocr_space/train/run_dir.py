@@ -5,7 +5,7 @@ second browser or another process re-attaches by reading the files:
 
     run_dir/
       config.yaml        the TrainConfig the run uses (resume reads it back)
-      status.json        state, step, message, which path ran (unsloth or peft), pid, the run's plan (TrainPlan),
+      status.json        state, step, message, pid, the run's plan (TrainPlan),
                          push (push-on-finish: repo_id and url, or error)
       events.jsonl       one JSON object per optimizer step: loss, lr, grad_norm, speed, ETA, GPU memory
       train.log          human-readable log (the UI's log tail)

@@ -187,8 +187,6 @@ def progress_markdown(run: RunDir, status: dict, events: list[dict]) -> str:
         parts.append(t("finetune.speed", rate=f"{last['samples_per_s']:.2f}"))
     if last.get("gpu_mem") is not None:
         parts.append(t("finetune.gpu_memory", gib=f"{last['gpu_mem']:.1f}"))
-    if status.get("backend"):
-        parts.append(t("finetune.backend", backend=status["backend"]))
     text = " · ".join(parts)
     if status.get("message"):
         text += f"\n\n{status['message']}"

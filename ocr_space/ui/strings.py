@@ -254,7 +254,6 @@ STRINGS = {
     "finetune.eta": "ETA {eta}",
     "finetune.speed": "{rate} samples/s",
     "finetune.gpu_memory": "GPU {gib} GiB",
-    "finetune.backend": "path: {backend}",
     "finetune.the_start": "the start",
     "finetune.started": "Started {run}.",
     "finetune.cancel_sent": "Cancel requested: the run stops after the current step and keeps a checkpoint.",

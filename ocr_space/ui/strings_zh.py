@@ -230,7 +230,6 @@ STRINGS_ZH_CN = {
     "finetune.eta": "预计剩余 {eta}",
     "finetune.speed": "{rate} 样本/秒",
     "finetune.gpu_memory": "GPU {gib} GiB",
-    "finetune.backend": "训练路径：{backend}",
     "finetune.the_start": "开头",
     "finetune.started": "已开始 {run}。",
     "finetune.cancel_sent": "已请求取消：当前这一步结束后停止，并保留检查点。",

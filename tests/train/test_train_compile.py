@@ -12,13 +12,11 @@ compile_module = importlib.import_module("ocr_space.train.compile")
 
 def test_auto_stays_off_and_says_why():
     for device in ("cpu", "cuda"):
-        wanted, note = compile_module.compile_decision("auto", device, "peft")
+        wanted, note = compile_module.compile_decision("auto", device)
         assert not wanted and note == compile_module.AUTO_OFF_REASON
-    wanted, note = compile_module.compile_decision("off", "cuda", "peft")
+    wanted, note = compile_module.compile_decision("off", "cuda")
     assert not wanted and "off" in note
-    wanted, note = compile_module.compile_decision("on", "cuda", "unsloth")
-    assert not wanted and "unsloth" in note
-    assert compile_module.compile_decision("on", "cpu", "peft")[0]
+    assert compile_module.compile_decision("on", "cpu")[0]
 
 
 def test_bare_on_off_from_yaml_are_read_as_settings():

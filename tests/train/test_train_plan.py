@@ -22,8 +22,7 @@ def test_a_cpu_plan_resolves_every_auto_before_loading(reader_model_dir):
     plan = resolve_plan(config)
     assert (plan.device, plan.precision.dtype, plan.optim) == ("cpu", torch.float32, "adamw_torch")
     assert not plan.precision.autocast
-    assert (plan.backend, plan.mode, plan.family.name) == ("peft", "small", "deepseek-ocr-2")
-    assert "cuda" in plan.backend_note.lower()
+    assert (plan.mode, plan.family.name) == ("small", "deepseek-ocr-2")
     assert plan.memory == MemoryPlan(4, 2, "off") and plan.samples_per_step == 8
     assert not plan.probe_memory and plan.gpu_budget_bytes is None
 
@@ -45,18 +44,9 @@ def test_the_plan_is_frozen_and_the_memory_probe_answers_with_a_new_plan(reader_
     assert fitted.as_dict()["memory_probe"] == attempts and fitted.as_dict()["batch_size"] == 4
 
 
-def test_a_failed_unsloth_load_falls_back_to_a_peft_plan(reader_model_dir):
-    config = cpu_config(reader_model_dir)
-    unsloth = dataclasses.replace(resolve_plan(config), backend="unsloth", backend_note="unsloth 2026.1")
-    fallback = unsloth.with_peft_fallback(config, "Unsloth failed (ImportError: x); used PEFT")
-    assert (fallback.backend, fallback.backend_note) == ("peft", "Unsloth failed (ImportError: x); used PEFT")
-    assert unsloth.backend == "unsloth" and fallback.memory == MemoryPlan(8, 1, "off")
-
-
 @pytest.mark.parametrize("changes, error, field", [
     ({"mode": "huge"}, ModelLoadError, "Unknown resolution mode 'huge'"),
     ({"load_in_4bit": True}, ConfigError, "^load_in_4bit:"),
-    ({"backend": "unsloth"}, ConfigError, "^backend:"),
     ({"precision": "bf16"}, ConfigError, "^precision:"),
 ])
 def test_a_setting_this_machine_cannot_run_fails_while_planning(reader_model_dir, changes, error, field):
@@ -64,14 +54,13 @@ def test_a_setting_this_machine_cannot_run_fails_while_planning(reader_model_dir
         resolve_plan(cpu_config(reader_model_dir, **changes))
 
 
-def test_probing_is_only_for_cuda_peft_runs_without_decoder_checkpointing_or_4bit():
+def test_probing_is_only_for_cuda_runs_without_decoder_checkpointing_or_4bit():
     config = TrainConfig(model="m", data="d")
-    assert plan_module.probes_memory(config, "cuda:0", "peft")
-    assert not plan_module.probes_memory(config, "cpu", "peft")
-    assert not plan_module.probes_memory(config, "cuda:0", "unsloth")
-    assert not plan_module.probes_memory(config.replace(gradient_checkpointing="decoder"), "cuda:0", "peft")
-    assert not plan_module.probes_memory(config.replace(load_in_4bit=True), "cuda:0", "peft")
-    assert not plan_module.probes_memory(config.replace(fit_to_memory=False), "cuda:0", "peft")
+    assert plan_module.probes_memory(config, "cuda:0")
+    assert not plan_module.probes_memory(config, "cpu")
+    assert not plan_module.probes_memory(config.replace(gradient_checkpointing="decoder"), "cuda:0")
+    assert not plan_module.probes_memory(config.replace(load_in_4bit=True), "cuda:0")
+    assert not plan_module.probes_memory(config.replace(fit_to_memory=False), "cuda:0")
 
 
 def test_a_run_resolves_its_plan_once_and_records_it_in_status(reader_model_dir, small_dataset, tmp_path, monkeypatch):
@@ -90,9 +79,9 @@ def test_a_run_resolves_its_plan_once_and_records_it_in_status(reader_model_dir,
 
     # job.py asks the plan module once and holds none of its resolvers itself
     assert not any(hasattr(job, name) for name in ("resolve_precision", "resolve_optimizer", "resolve_checkpointing",
-                                                   "resolve_backend", "gpu_budget_bytes", "pick_device"))
+                                                   "gpu_budget_bytes", "pick_device"))
     counted(job, "resolve_plan")
-    for name in ("resolve_precision", "resolve_optimizer", "resolve_backend", "resolve_checkpointing",
+    for name in ("resolve_precision", "resolve_optimizer", "resolve_checkpointing",
                  "gpu_budget_bytes", "compile_decision"):
         counted(plan_module, name)
     config = TrainConfig(model=str(reader_model_dir), data=str(small_dataset), out=str(tmp_path / "run"), steps=1,
@@ -100,12 +89,11 @@ def test_a_run_resolves_its_plan_once_and_records_it_in_status(reader_model_dir,
     result = train(config)
 
     assert result.state == "done"
-    assert calls == dict.fromkeys(["resolve_plan", "resolve_precision", "resolve_optimizer", "resolve_backend",
+    assert calls == dict.fromkeys(["resolve_plan", "resolve_precision", "resolve_optimizer",
                                    "resolve_checkpointing", "gpu_budget_bytes", "compile_decision"], 1)
     recorded = RunDir(tmp_path / "run").read_status()["plan"]
     assert recorded == {"device": "cpu", "dtype": "float32", "fp16": False, "bf16": False, "optim": "adamw_torch",
-                        "family": "deepseek-ocr-2", "mode": "small", "backend": "peft",
-                        "backend_note": recorded["backend_note"], "batch_size": 2, "grad_accum": 1,
+                        "family": "deepseek-ocr-2", "mode": "small", "batch_size": 2, "grad_accum": 1,
                         "gradient_checkpointing": "off", "probe_memory": False, "memory_probe": None,
                         "gpu_budget_gib": None, "compile": False, "compile_note": AUTO_OFF_REASON,
                         "world_size": 1, "strategy": "none", "samples_per_step": 2, "warmup_steps": 0,
@@ -138,7 +126,7 @@ def test_the_memory_probes_answer_is_what_the_trainer_runs(reader_model_dir, sma
     original_build_trainer = job._build_trainer
     monkeypatch.setattr(memory_fit, "cuda_probe", probe)
     monkeypatch.setattr(job, "_build_trainer", build_trainer)
-    monkeypatch.setattr(plan_module, "probes_memory", lambda config, device, backend: True)
+    monkeypatch.setattr(plan_module, "probes_memory", lambda config, device: True)
     monkeypatch.setattr(plan_module, "gpu_budget_bytes", lambda device: 16 * 2**30)
     config = TrainConfig(model=str(reader_model_dir), data=str(small_dataset), out=str(tmp_path / "run"), steps=1,
                          warmup_steps=0, save_steps=50, eval_samples=0, device="cpu")

@@ -1,6 +1,7 @@
 """TrainConfig: the reference defaults, validation that names the field, presets, the equivalent CLI command."""
 
 import pytest
+import yaml
 
 from ocr_space.cli.train_flags import equivalent_command
 from ocr_space.errors import ConfigError
@@ -22,7 +23,7 @@ def test_defaults_are_the_reference_recipe():
     ("model", ""), ("data", " "), ("steps", 0), ("steps", 2.5), ("batch_size", -1), ("grad_accum", 0),
     ("learning_rate", 0), ("learning_rate", "fast"), ("weight_decay", 1.5), ("lora_r", 0), ("lora_dropout", 0.1),
     ("warmup_steps", -1), ("lr_scheduler", "zigzag"), ("optim", "lion"), ("precision", "fp8"),
-    ("backend", "magic"), ("max_length", 0), ("save_steps", 0), ("eval_samples", -1), ("train_modules", "lm_head"),
+("max_length", 0), ("save_steps", 0), ("eval_samples", -1), ("train_modules", "lm_head"),
     ("load_in_4bit", "yes"), ("report_to", "wandb"), ("push_kind", "gguf"), ("push_private", "no"),
 ])
 def test_a_bad_value_is_rejected_naming_its_field(field, value):
@@ -119,3 +120,19 @@ def test_auto_checkpointing_without_the_probe_follows_this_processes_gpu_budget(
     config = TrainConfig(model="m", data="d")
     assert resolve_checkpointing(config, (CHECKPOINTING_BELOW_GIB - 1) * 2**30) == "on"
     assert resolve_checkpointing(config, (CHECKPOINTING_BELOW_GIB + 1) * 2**30) == "off"
+
+
+@pytest.mark.parametrize("value", ["auto", "peft"])
+def test_a_run_folder_from_before_the_unsloth_path_went_still_reads(tmp_path, value):
+    saved = TrainConfig(model="m", data="d").as_dict() | {"backend": value}
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(saved), encoding="utf-8")
+    assert TrainConfig.from_yaml(path).as_dict() == TrainConfig(model="m", data="d").as_dict()
+    assert "backend" not in TrainConfig.from_dict(saved).as_dict()
+
+
+def test_asking_for_the_removed_unsloth_path_says_why_it_went():
+    with pytest.raises(ConfigError, match=r"^backend: the Unsloth training path was removed.*0\.70x"):
+        TrainConfig.from_dict({"model": "m", "data": "d", "backend": "unsloth"})
+    with pytest.raises(ConfigError, match="unknown training setting"):
+        TrainConfig(model="m", data="d").replace(backend="peft")
