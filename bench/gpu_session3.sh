@@ -59,4 +59,8 @@ case $part in
     # session 4, check: recognize_batch with the image processor on the host vs on the GPU, in one process
     python3 bench/infer_speed.py --lines 64 --batch-sizes 32,1 --new-tokens 32 --lines-b1 16 --decode auto \
       --preprocess host,auto,host --json "$OUT/infer_preprocess_h200.json" ;;
+  s4e)
+    # session 4, for the next session: where the host's time goes in a default training step (cProfile)
+    python3 bench/profile_step.py --shape lines --mode small --batch 8 --ours --steps 6 --profile --host-profile 3 \
+      --json "$OUT/profile_host_h200_s4.json" ;;
 esac

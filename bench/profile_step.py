@@ -149,7 +149,53 @@ def run(args) -> dict:
             "wall_s": wall,
             "top_kernels": [(e.key[:80], e.count, round(e.self_device_time_total / 1e3, 2)) for e in top],
         }
+    if args.host_profile:
+        result["host_profile"] = host_profile(step, batches, args.host_profile, device)
     return result
+
+
+#: where host time is attributed, by the file a Python function lives in (first match wins)
+HOST_GROUPS = (("peft", "/peft/"), ("transformers", "/transformers/"), ("bitsandbytes", "/bitsandbytes/"),
+               ("ocr_space", "/ocr_space/"), ("torch.nn.modules", "/torch/nn/modules/"),
+               ("torch.autograd", "/torch/autograd/"), ("torch.optim", "/torch/optim/"), ("torch (other)", "/torch/"))
+
+
+def host_profile(step, batches, steps: int, device: str) -> dict:
+    """cProfile of ``steps`` training steps: where the host's time goes, when the step is bound by the host.
+
+    Self time is grouped by the package each Python function lives in; C functions (``{built-in method ...}``,
+    e.g. the autograd engine's backward, each op's dispatch) are listed by name, since they carry the launches.
+    """
+    import cProfile
+    import pstats
+
+    import torch
+
+    profiler = cProfile.Profile()
+    if device == "cuda":
+        torch.cuda.synchronize()
+    started = time.perf_counter()
+    profiler.enable()
+    for batch in batches[:steps]:
+        step(batch)
+    if device == "cuda":
+        torch.cuda.synchronize()
+    profiler.disable()
+    wall = time.perf_counter() - started
+    stats = pstats.Stats(profiler).stats  # (file, line, name) -> (calls, primitive calls, self s, cumulative s, callers)
+    groups: dict[str, float] = {}
+    builtins = []
+    for (file, _, name), (_, calls, self_s, _, _) in stats.items():
+        if file == "~":
+            builtins.append((name[:90], calls, self_s))
+            continue
+        group = next((label for label, part in HOST_GROUPS if part in file), "other python")
+        groups[group] = groups.get(group, 0.0) + self_s
+    per_step = {k: round(v / steps, 4) for k, v in sorted(groups.items(), key=lambda kv: -kv[1])}
+    top_builtins = sorted(builtins, key=lambda b: -b[2])[:20]
+    return {"steps": steps, "wall_s_per_step": wall / steps, "python_self_s_per_step": per_step,
+            "builtin_self_s_per_step": [(name, calls // steps, round(self_s / steps, 4))
+                                        for name, calls, self_s in top_builtins]}
 
 
 def main() -> None:
@@ -169,6 +215,8 @@ def main() -> None:
     parser.add_argument("--experts-impl", default=None, help="transformers experts implementation (eager, grouped_mm)")
     parser.add_argument("--cap-gib", type=float, default=0, help="per-process GPU memory cap (15 = a T4)")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--host-profile", type=int, default=0, metavar="STEPS",
+                        help="cProfile this many extra steps: the host's time by package and by C function")
     parser.add_argument("--tiny", action="store_true", help="CPU smoke run on the tiny model")
     parser.add_argument("--json", help="write the result here")
     args = parser.parse_args()
@@ -180,8 +228,9 @@ def main() -> None:
     summary = {k: result[k] for k in ("seq_len", "trainable_params", "step_s_median", "samples_per_s",
                                       "peak_reserved_gib")}
     print(json.dumps({"config": {k: v for k, v in vars(args).items() if k != "json"}, **summary}, default=str))
-    if "profile" in result:
-        print(json.dumps(result["profile"], indent=1, default=str))
+    for key in ("profile", "host_profile"):
+        if key in result:
+            print(json.dumps(result[key], indent=1, default=str))
 
 
 if __name__ == "__main__":
