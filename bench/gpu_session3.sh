@@ -63,4 +63,8 @@ case $part in
     # session 4, for the next session: where the host's time goes in a default training step (cProfile)
     python3 bench/profile_step.py --shape lines --mode small --batch 8 --ours --steps 6 --profile --host-profile 3 \
       --json "$OUT/profile_host_h200_s4.json" ;;
+  fused)
+    # next session: the fused LoRA Linear (branch speed2-fused-lora) against the defaults, in one call
+    python3 bench/train_speed.py --shapes lines --variants a,b,b-fused-lora,a-t4,b-t4,b-t4-fused-lora --steps 10 \
+      --variant-timeout 100 --json "$OUT/train_fused_lora_h200.json" ;;
 esac

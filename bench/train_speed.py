@@ -50,6 +50,8 @@ VARIANTS = {
     "b-t4-eager": {"kind": "ocr_space", "dtype": "fp16", "cap_gib": T4_CAP_GIB, "overrides": {"compile": "off"}},
     "b-4bit": {"kind": "ocr_space", "dtype": "bf16", "overrides": {"load_in_4bit": True}},
     "b-4bit-t4": {"kind": "ocr_space", "dtype": "fp16", "cap_gib": T4_CAP_GIB, "overrides": {"load_in_4bit": True}},
+    "b-fused-lora": {"kind": "ocr_space", "dtype": "bf16", "overrides": {"fused_lora": True}},
+    "b-t4-fused-lora": {"kind": "ocr_space", "dtype": "fp16", "cap_gib": T4_CAP_GIB, "overrides": {"fused_lora": True}},
     "b-base": {"kind": "ocr_space", "dtype": "bf16", "overrides": {"mode": "base"}},
     "b-tiles": {"kind": "ocr_space", "dtype": "bf16", "overrides": {"mode": "tiles"}},
     # Unsloth (its own environment: UNSLOTH_PYTHONPATH): the same mode, micro-batch and accumulation as b,

@@ -145,8 +145,11 @@ def _measure_train_save(context: RunContext, plan: TrainPlan, loaded: LoadedMode
     if context.resume:
         run.drop_events_after(run.latest_checkpoint_step())
         log.info("resuming from %s", checkpoint or "the start (no checkpoint was written)")
+    from ocr_space.models.fused_lora import fused_lora_linears
+
     # under the Trainer's autocast PEFT's input casts are moot
-    with adapter_input_casts_skipped(loaded.model) if plan.precision.autocast else contextlib.nullcontext():
+    with (adapter_input_casts_skipped(loaded.model) if plan.precision.autocast else contextlib.nullcontext(),
+          fused_lora_linears(loaded.model) if config.fused_lora else contextlib.nullcontext()):
         trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     step, max_steps = trainer.state.global_step, trainer.state.max_steps
 
