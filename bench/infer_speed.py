@@ -19,15 +19,32 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
+from unittest import mock
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import torch  # noqa: E402
 
 from bench.common import environment, synthetic_samples  # noqa: E402
+
+
+@contextmanager
+def generation_settings_restored(loaded):
+    """Whatever a timing changes (the fast-decode switch, ``min_new_tokens``) is back as it was afterwards."""
+    from ocr_space.fast_generate import ENV_SWITCH
+
+    generation = loaded.model.generation_config
+    saved_min = generation.min_new_tokens
+    try:
+        with mock.patch.dict(os.environ, {ENV_SWITCH: os.environ.get(ENV_SWITCH, "1")}):
+            yield
+    finally:
+        generation.min_new_tokens = saved_min
 
 
 def loaded_model(kind: str):
@@ -56,40 +73,26 @@ def time_batches(loaded, images, batch_size: int, new_tokens: int, mode: str, de
     The warm-up is one batch of the same size and length (what the fast path compiles for), timed on
     its own as ``warmup_s`` (compilation + CUDA graph capture on the first call of a shape).
     """
-    import os
-    from contextlib import nullcontext
-    from unittest import mock
-
     from ocr_space.fast_generate import ENV_SWITCH, decode_settings
     from ocr_space.recognize import recognize_batch
 
     on_host = mock.patch("ocr_space.recognize.processor_device_kwargs", lambda loaded: {})
-
-    previous = os.environ.get(ENV_SWITCH)
-    os.environ[ENV_SWITCH] = "0" if decode == "eager" else "1"
-    generation = loaded.model.generation_config
-    saved_min = generation.min_new_tokens
-    generation.min_new_tokens = new_tokens  # same work for every run, whatever random weights prefer
-    try:
-        with on_host if preprocess == "host" else nullcontext():
-            note = decode_settings(loaded.model, loaded.device).note
-            warmup_s = None
-            if loaded.device == "cuda":
-                started = time.perf_counter()
-                recognize_batch(loaded, images[:batch_size], max_new_tokens=new_tokens, mode=mode, batch_size=batch_size)
-                torch.cuda.synchronize()
-                warmup_s = time.perf_counter() - started
+    with generation_settings_restored(loaded), on_host if preprocess == "host" else nullcontext():
+        os.environ[ENV_SWITCH] = "0" if decode == "eager" else "1"
+        # same work for every run, whatever random weights prefer
+        loaded.model.generation_config.min_new_tokens = new_tokens
+        note = decode_settings(loaded.model, loaded.device).note
+        warmup_s = None
+        if loaded.device == "cuda":
             started = time.perf_counter()
-            results = recognize_batch(loaded, images, max_new_tokens=new_tokens, mode=mode, batch_size=batch_size)
-            if loaded.device == "cuda":
-                torch.cuda.synchronize()
-            seconds = time.perf_counter() - started
-    finally:
-        generation.min_new_tokens = saved_min
-        if previous is None:
-            os.environ.pop(ENV_SWITCH, None)
-        else:
-            os.environ[ENV_SWITCH] = previous
+            recognize_batch(loaded, images[:batch_size], max_new_tokens=new_tokens, mode=mode, batch_size=batch_size)
+            torch.cuda.synchronize()
+            warmup_s = time.perf_counter() - started
+        started = time.perf_counter()
+        results = recognize_batch(loaded, images, max_new_tokens=new_tokens, mode=mode, batch_size=batch_size)
+        if loaded.device == "cuda":
+            torch.cuda.synchronize()
+        seconds = time.perf_counter() - started
     tokens = sum(r.new_tokens for r in results)
     return {"batch_size": batch_size, "lines": len(images), "seconds": seconds, "lines_per_s": len(images) / seconds,
             "new_tokens_per_s": tokens / seconds, "seconds_per_line": seconds / len(images),
@@ -103,11 +106,10 @@ def breakdown(loaded, images, batch_size: int, new_tokens: int, mode: str, repea
 
     Each part is the median of ``repeats`` timings after one untimed call (the static cache's compilation).
     """
-    import os
     import statistics
 
     from ocr_space.fast_generate import ENV_SWITCH
-    from ocr_space.recognize import generation_request, resolve_prompt
+    from ocr_space.recognize import generation_request, processor_device_kwargs, resolve_prompt
 
     batch = images[:batch_size]
     prompt = resolve_prompt("ocr")
@@ -130,12 +132,10 @@ def breakdown(loaded, images, batch_size: int, new_tokens: int, mode: str, repea
                                 **kwargs, **extra).to(loaded.device)
 
     parts = {"batch_size": len(batch), "processor_host_s": timed(process)}
-    if loaded.processor.image_processor.__class__.__name__.endswith("ImageProcessor") and loaded.device == "cuda":
-        parts["processor_on_gpu_s"] = timed(lambda: process(device=loaded.device))
+    if processor_device_kwargs(loaded):
+        parts["processor_on_gpu_s"] = timed(lambda: process(**processor_device_kwargs(loaded)))
     generation = loaded.model.generation_config
-    saved_min = generation.min_new_tokens
-    previous = os.environ.get(ENV_SWITCH)
-    try:
+    with generation_settings_restored(loaded):
         for decode in ("eager", "auto"):
             os.environ[ENV_SWITCH] = "0" if decode == "eager" else "1"
             inputs, settings = generation_request(loaded, batch, prompt, new_tokens, kwargs, ngram_guard=30)
@@ -145,12 +145,6 @@ def breakdown(loaded, images, batch_size: int, new_tokens: int, mode: str, repea
                 generation.min_new_tokens = 1
                 one = {**settings, "max_new_tokens": 1}
                 parts[f"prefill_{decode}_s"] = timed(lambda i=inputs, k=one: loaded.model.generate(**i, **k))
-    finally:
-        generation.min_new_tokens = saved_min
-        if previous is None:
-            os.environ.pop(ENV_SWITCH, None)
-        else:
-            os.environ[ENV_SWITCH] = previous
     for decode in ("eager", "auto"):
         decode_s = parts[f"generate_{decode}_s"] - parts[f"prefill_{decode}_s"]
         parts[f"decode_{decode}_tokens_per_s"] = len(batch) * (new_tokens - 1) / decode_s if decode_s > 0 else None
