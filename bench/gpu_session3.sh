@@ -10,7 +10,9 @@ export PYTHONUNBUFFERED=1 GRADIO_ANALYTICS_ENABLED=False HF_HUB_OFFLINE=1 TOKENI
 # the synthetic lines are rendered with the same CJK font as on the development machine
 deps=${DEPS:-deps}
 mkdir -p /usr/share/fonts/truetype/wqy && cp "$deps/wqy-microhei.ttc" /usr/share/fonts/truetype/wqy/
-for site in ours bnb uns; do mkdir -p /tmp/site_$site && tar xJf "$deps/site_$site.tar.xz" -C /tmp/site_$site; done
+for site in ours bnb uns; do  # site_uns travels only for the Unsloth parts
+  [ -f "$deps/site_$site.tar.xz" ] && mkdir -p /tmp/site_$site && tar xJf "$deps/site_$site.tar.xz" -C /tmp/site_$site
+done
 export PYTHONPATH=$PWD:/tmp/site_ours:/tmp/site_bnb
 export UNSLOTH_PYTHONPATH=$PWD:/tmp/site_uns:/tmp/site_bnb
 export UNSLOTH523_PYTHONPATH=$PWD:/tmp/site_ours:/tmp/site_bnb:/tmp/site_uns
@@ -63,6 +65,26 @@ case $part in
     # session 4, for the next session: where the host's time goes in a default training step (cProfile)
     python3 bench/profile_step.py --shape lines --mode small --batch 8 --ours --steps 6 --profile --host-profile 3 \
       --json "$OUT/profile_host_h200_s4.json" ;;
+  s5a)
+    # session 5, first call: the vision-encoder CUDA graphs on the GPU (tests on the tiny model), then training
+    # with and without them and with the fused LoRA, one image at a time with and without, and a profile of
+    # a batch-32 generate
+    timeout 120 python3 -m pytest -q -p no:cacheprovider --noconftest tests/models/test_vision_graph.py 2>&1 | tail -15
+    timeout 330 python3 bench/train_speed.py --shapes lines --variants b-no-vgraph,b,b-fused-lora,b-t4 --steps 10 \
+      --variant-timeout 80 --json "$OUT/train_vgraph_h200.json"
+    timeout 130 python3 bench/infer_speed.py --lines 32 --batch-sizes 1 --new-tokens 32 --lines-b1 16 \
+      --decode auto --vision-graph off,on --profile-generate 32 --json "$OUT/infer_vgraph_h200.json" ;;
+  s5b)
+    # session 5, second call: why the accumulation test failed; where batch 1's time goes now; the ratios
+    # (reference vs defaults, full and under 15 GiB) and generation at batch 1 and 32
+    timeout 60 python3 -m pytest -q -p no:cacheprovider --noconftest -W ignore -x --tb=short \
+      tests/models/test_vision_graph.py -k "training" 2>&1 | grep -v "^  warnings.warn\|Warning" | tail -40
+    timeout 60 python3 bench/infer_speed.py --lines 8 --breakdown 1 --decode "" --new-tokens 32 \
+      --json "$OUT/infer_breakdown_b1_h200.json" 2>&1 | grep "^{"
+    timeout 330 python3 bench/train_speed.py --shapes lines --variants a,b,a-t4,b-t4,b-t4-no-vgraph --steps 10 \
+      --variant-timeout 100 --json "$OUT/train_ratios_h200_s5.json"
+    timeout 110 python3 bench/infer_speed.py --lines 64 --batch-sizes 1,32 --new-tokens 32 --lines-b1 16 \
+      --decode auto --json "$OUT/infer_h200_s5.json" ;;
   fused)
     # next session: the fused LoRA Linear (branch speed2-fused-lora) against the defaults, in one call
     python3 bench/train_speed.py --shapes lines --variants a,b,b-fused-lora,a-t4,b-t4,b-t4-fused-lora --steps 10 \

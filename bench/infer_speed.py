@@ -61,23 +61,29 @@ def loaded_model(kind: str):
     dtype = torch.bfloat16
     model, processor = full_size_model("deepseek-ocr-2", device, dtype)
     model.eval()
+    from ocr_space.models.loading import faster_image_encoding
+
+    faster_image_encoding(model, device)  # what load_model does
     return LoadedModel(model=model, processor=processor, family=get_family("deepseek-ocr-2"), source="random-init",
                        adapter=None, device=device, dtype=dtype)
 
 
 def time_batches(loaded, images, batch_size: int, new_tokens: int, mode: str, decode: str = "auto",
-                 preprocess: str = "auto") -> dict:
+                 preprocess: str = "auto", vision_graph: str = "on") -> dict:
     """Lines/s and new tokens/s over ``images``; ``decode`` "eager" switches the fast decode path off,
-    ``preprocess`` "host" keeps the image processor off the GPU (what ran before it could go there).
+    ``preprocess`` "host" keeps the image processor off the GPU (what ran before it could go there),
+    ``vision_graph`` "off" runs the image encoder eagerly instead of replaying its CUDA graph.
 
     The warm-up is one batch of the same size and length (what the fast path compiles for), timed on
     its own as ``warmup_s`` (compilation + CUDA graph capture on the first call of a shape).
     """
     from ocr_space.fast_generate import ENV_SWITCH, decode_settings
+    from ocr_space.models.vision_graph import ENV_SWITCH as GRAPH_SWITCH
     from ocr_space.recognize import recognize_batch
 
     on_host = mock.patch("ocr_space.recognize.processor_device_kwargs", lambda loaded: {})
-    with generation_settings_restored(loaded), on_host if preprocess == "host" else nullcontext():
+    graphs = mock.patch.dict(os.environ, {GRAPH_SWITCH: "0" if vision_graph == "off" else "1"})
+    with generation_settings_restored(loaded), on_host if preprocess == "host" else nullcontext(), graphs:
         os.environ[ENV_SWITCH] = "0" if decode == "eager" else "1"
         # same work for every run, whatever random weights prefer
         loaded.model.generation_config.min_new_tokens = new_tokens
@@ -97,7 +103,7 @@ def time_batches(loaded, images, batch_size: int, new_tokens: int, mode: str, de
     return {"batch_size": batch_size, "lines": len(images), "seconds": seconds, "lines_per_s": len(images) / seconds,
             "new_tokens_per_s": tokens / seconds, "seconds_per_line": seconds / len(images),
             "mean_new_tokens": tokens / len(images), "decode": decode, "decode_note": note, "warmup_s": warmup_s,
-            "preprocess": preprocess, "texts": [r.text for r in results[:4]]}
+            "preprocess": preprocess, "vision_graph": vision_graph, "texts": [r.text for r in results[:4]]}
 
 
 def breakdown(loaded, images, batch_size: int, new_tokens: int, mode: str, repeats: int = 3) -> dict:
@@ -151,6 +157,35 @@ def breakdown(loaded, images, batch_size: int, new_tokens: int, mode: str, repea
     return parts
 
 
+def profile_generate(loaded, images, batch_size: int, new_tokens: int, mode: str) -> dict:
+    """One generate of ``batch_size`` lines under the profiler: kernels launched and device time, per new token
+    (prefill included), and the kernels that take the most device time."""
+    from torch.profiler import ProfilerActivity, profile
+
+    from ocr_space.recognize import generation_request, resolve_prompt
+
+    kwargs = loaded.family.mode(mode).processor_kwargs(loaded.processor)
+    inputs, settings = generation_request(loaded, images[:batch_size], resolve_prompt("ocr"), new_tokens, kwargs,
+                                          ngram_guard=30)
+    generation = loaded.model.generation_config
+    with generation_settings_restored(loaded), torch.inference_mode():
+        generation.min_new_tokens = new_tokens
+        loaded.model.generate(**inputs, **settings)  # warm-up (and compilation where the fast path applies)
+        torch.cuda.synchronize()
+        with profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA]) as prof:
+            started = time.perf_counter()
+            loaded.model.generate(**inputs, **settings)
+            torch.cuda.synchronize()
+            wall = time.perf_counter() - started
+    events = prof.key_averages()
+    cuda_events = [e for e in events if e.device_type.name == "CUDA"]
+    top = sorted(cuda_events, key=lambda e: e.self_device_time_total, reverse=True)[:20]
+    return {"batch_size": batch_size, "new_tokens": new_tokens, "wall_s": wall,
+            "kernels": sum(e.count for e in cuda_events),
+            "device_busy_s": sum(e.self_device_time_total for e in cuda_events) / 1e6,
+            "top_kernels": [(e.key[:90], e.count, round(e.self_device_time_total / 1e3, 2)) for e in top]}
+
+
 def adapter_runs(loaded, images, batch_size: int, new_tokens: int, mode: str) -> list[dict]:
     """The same generation with a LoRA adapter: PEFT's rebuilt expert weights, then the factored experts."""
     import dataclasses
@@ -189,6 +224,9 @@ def main() -> None:
     parser.add_argument("--preprocess", default="auto",
                         help="image processor placement to time: auto (on the GPU where torchvision runs it) and/or host")
     parser.add_argument("--breakdown", default="", help="batch sizes to split into processor/prefill/decode")
+    parser.add_argument("--vision-graph", default="on",
+                        help="on, off or both (on,off): the image encoder replayed as a CUDA graph, or eager")
+    parser.add_argument("--profile-generate", default="", help="batch sizes to run once under the profiler")
     parser.add_argument("--json")
     args = parser.parse_args()
 
@@ -201,32 +239,39 @@ def main() -> None:
     for size in filter(None, args.breakdown.split(",")):
         parts.append(breakdown(loaded, images, int(size), args.new_tokens, args.mode))
         print(json.dumps(parts[-1]), flush=True)
+    profiles = []
+    for size in filter(None, args.profile_generate.split(",")):
+        profiles.append(profile_generate(loaded, images, int(size), args.new_tokens, args.mode))
+        print(json.dumps(profiles[-1]), flush=True)
     for decode in filter(None, args.decode.split(",")):
         for size in args.batch_sizes.split(","):
             for preprocess in args.preprocess.split(","):
-                lines = images[:max(int(size), args.lines_b1)] if int(size) == 1 else images
-                runs.append(time_batches(loaded, lines, int(size), args.new_tokens, args.mode, decode, preprocess))
-                print(json.dumps({k: v for k, v in runs[-1].items() if k != "texts"}), flush=True)
+                for graph in args.vision_graph.split(","):
+                    lines = images[:max(int(size), args.lines_b1)] if int(size) == 1 else images
+                    runs.append(time_batches(loaded, lines, int(size), args.new_tokens, args.mode, decode,
+                                             preprocess, graph))
+                    print(json.dumps({k: v for k, v in runs[-1].items() if k != "texts"}), flush=True)
         if decode != "eager":
             runs[-1]["same_text_as_eager"] = None
     if args.adapter_batch:
         runs += adapter_runs(loaded, images, args.adapter_batch, args.new_tokens, args.mode)
     plain = [run for run in runs if "adapter" not in run]
     report = {"kind": kind, "mode": args.mode, "new_tokens": args.new_tokens, "env": environment(), "runs": runs,
-              "breakdown": parts,
+              "breakdown": parts, "profiles": profiles,
               "speedup_batched": plain[-1]["lines_per_s"] / plain[0]["lines_per_s"] if plain else None}
     for run in plain:  # the fast path must read what today's path reads (greedy, token for token)
         eager = next((r for r in plain if r["decode"] == "eager" and r["batch_size"] == run["batch_size"]), None)
         if eager and run["decode"] != "eager":
             run["same_text_as_eager"] = run["texts"] == eager["texts"][:len(run["texts"])]
-        if run["decode"] != "eager":
+        if run["decode"] != "eager" and run.get("vision_graph") != "off":
             report[f"decode_tps_b{run['batch_size']}"] = run["new_tokens_per_s"]
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2, default=str))
-    print(f"{'model':6} {'decode':6} {'prep':5} {'adapter':16} {'batch':>5} {'lines':>5} {'s/line':>8} {'lines/s':>8} "
+    print(f"{'model':6} {'decode':6} {'prep':5} {'graph':5} {'adapter':16} {'batch':>5} {'lines':>5} {'s/line':>8} {'lines/s':>8} "
           f"{'tokens/s':>9} {'warm-up s':>9}  same text")
     for run in runs:
-        print(f"{kind:6} {run.get('decode', '-'):6} {run.get('preprocess', '-'):5} {run.get('adapter', '-'):16} "
+        print(f"{kind:6} {run.get('decode', '-'):6} {run.get('preprocess', '-'):5} {run.get('vision_graph', '-'):5} "
+              f"{run.get('adapter', '-'):16} "
               f"{run['batch_size']:5d} "
               f"{run['lines']:5d} {run['seconds_per_line']:8.3f} {run['lines_per_s']:8.2f} "
               f"{run['new_tokens_per_s']:9.1f} {run.get('warmup_s') or 0:9.1f}  {run.get('same_text_as_eager', '-')}")

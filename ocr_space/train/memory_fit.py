@@ -103,17 +103,22 @@ def heaviest_rows(rows, count: int) -> list[dict]:
     return [rows[index] for index in order]
 
 
-def cuda_probe(model, collate, rows, device: str, autocast_dtype) -> Callable[[MemoryPlan], float]:
+def cuda_probe(model, collate, rows, device: str, autocast_dtype,
+               vision_graph: bool = False) -> Callable[[MemoryPlan], float]:
     """A ``try_plan`` that runs one real forward + backward of ``rows[:batch_size]`` and reports the peak.
 
     Gradients are dropped afterwards and no optimizer step is taken, so the
-    model leaves the probe exactly as it came in.
+    model leaves the probe exactly as it came in. With ``vision_graph`` the
+    image encoder runs as training will run it (captured CUDA graphs, whose
+    memory stays allocated), except under full checkpointing, where training
+    does not capture it either.
     """
     import contextlib
 
     import torch
 
     from ocr_space.models.lora import adapter_input_casts_skipped
+    from ocr_space.models.vision_graph import training_vision_graphs
 
     def try_plan(plan: MemoryPlan) -> float:
         index = torch.device(device).index or 0
@@ -127,9 +132,12 @@ def cuda_probe(model, collate, rows, device: str, autocast_dtype) -> Callable[[M
             batch = {key: value.to(device) if hasattr(value, "to") else value for key, value in batch.items()}
             autocast = (torch.autocast("cuda", dtype=autocast_dtype) if autocast_dtype is not None
                         else contextlib.nullcontext())
-            with autocast, adapter_input_casts_skipped(model):
-                loss = model(**batch).loss
-            loss.backward()
+            graphs = (training_vision_graphs(model) if vision_graph and plan.gradient_checkpointing != "on"
+                      else contextlib.nullcontext())
+            with graphs:
+                with autocast, adapter_input_casts_skipped(model):
+                    loss = model(**batch).loss
+                loss.backward()
             torch.cuda.synchronize(index)
             return torch.cuda.max_memory_reserved(index)
         finally:

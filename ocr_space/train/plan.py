@@ -78,6 +78,9 @@ class TrainPlan:
     #: regional torch.compile of the repeated layers, and why (ocr_space.train.compile)
     compile: bool = False
     compile_note: str = ""
+    #: the image encoder replayed as CUDA graphs while training (ocr_space.models.vision_graph), and why
+    vision_graph: bool = False
+    vision_graph_note: str = ""
     #: processes training together (torchrun / accelerate launch): one per GPU; 1 = this process alone
     world_size: int = 1
     #: how they share the model: "none" (one process), "ddp" or "fsdp" (ocr_space.train.data_parallel)
@@ -89,6 +92,13 @@ class TrainPlan:
             return None
         return (f"warm-up clamped to {self.warmup_steps} steps: warmup_steps ({config.warmup_steps}) was more than "
                 f"the run's {config.steps} steps")
+
+    @property
+    def graphs_vision(self) -> bool:
+        """The vision graphs apply to this run: asked for, the memory plan does not recompute the encoder, and one
+        micro-batch per step (accumulating the replayed gradients is not yet verified on a GPU)."""
+        return (self.vision_graph and self.memory is not None and self.memory.gradient_checkpointing != "on"
+                and self.memory.grad_accum == 1)
 
     @property
     def samples_per_step(self) -> int:
@@ -122,6 +132,8 @@ class TrainPlan:
             "memory_probe": list(self.memory_probe) if self.memory_probe is not None else None,
             "gpu_budget_gib": round(self.gpu_budget_bytes / 2**30, 2) if self.gpu_budget_bytes else None,
             "compile": self.compile, "compile_note": self.compile_note,
+            "vision_graph": self.graphs_vision if memory else self.vision_graph,
+            "vision_graph_note": self.vision_graph_note,
             "world_size": self.world_size, "strategy": self.strategy,
             "samples_per_step": self.samples_per_step if memory else None,
         }
@@ -148,10 +160,32 @@ def resolve_plan(config: TrainConfig) -> TrainPlan:
     batch = per_process_batch(config.batch_size, config.grad_accum, world_size, config.effective_batch)
     memory, probe = _memory_decision(config, device, budget, strategy, batch)
     compiled, compile_note = compile_decision(config.compile, device)
+    vision_graph, vision_graph_note = vision_graph_decision(config, device, world_size)
     return TrainPlan(device=device, precision=precision, optim=optim, family=family, mode=mode,
                      memory=memory, probe_memory=probe, gpu_budget_bytes=budget,
                      warmup_steps=min(config.warmup_steps, config.steps), report_to=check_tracker(config.report_to),
-                     compile=compiled, compile_note=compile_note, world_size=world_size, strategy=strategy)
+                     compile=compiled, compile_note=compile_note, vision_graph=vision_graph,
+                     vision_graph_note=vision_graph_note, world_size=world_size, strategy=strategy)
+
+
+def vision_graph_decision(config: TrainConfig, device: str, world_size: int) -> tuple[bool, str]:
+    """(replay the image encoder as CUDA graphs?, why); full gradient checkpointing is checked later, once the
+    memory plan is known (:attr:`TrainPlan.graphs_vision`)."""
+    from ocr_space.models.vision_graph import ENV_SWITCH, switched_off
+
+    if not config.vision_graph:
+        return False, "vision_graph: off was asked for"
+    if not device.startswith("cuda"):
+        return False, f"CUDA graphs need a CUDA device, not {device}"
+    if switched_off():
+        return False, f"{ENV_SWITCH}=0"
+    if config.load_in_4bit:
+        return False, "4-bit weights: bitsandbytes' kernels are not captured"
+    if world_size > 1:
+        return False, "several processes: DDP and FSDP act inside the backward, which a graph would freeze"
+    if config.compile == "on":
+        return False, "compile: on already compiles the encoder's layers"
+    return True, "the image encoder replayed as CUDA graphs, forward and backward (ocr_space.models.vision_graph)"
 
 
 def resolve_precision(config: TrainConfig, device: str) -> Precision:

@@ -82,6 +82,10 @@ class TrainConfig:
     fused_lora: bool = field(default=False, metadata={
         "help": "run each adapted Linear layer as one autograd node (ocr_space.models.fused_lora): fewer ops for "
                 "a host-bound step; off until a GPU run measures it"})
+    vision_graph: bool = field(default=True, metadata={
+        "help": "on CUDA, replay the image encoder's forward and backward as CUDA graphs "
+                "(ocr_space.models.vision_graph): one launch instead of thousands per step; not with 4-bit "
+                "weights, full gradient checkpointing or several processes"})
     train_modules: list[str] = field(default_factory=list, metadata={
         "help": "modules trained in full and saved with the adapter (PEFT modules_to_save), e.g. lm_head"})
     mode: str = field(default="", metadata={
@@ -172,8 +176,8 @@ class TrainConfig:
         if isinstance(self.gradient_checkpointing, bool):  # YAML true/false and older configs
             self.gradient_checkpointing = "on" if self.gradient_checkpointing else "off"
         _require_choice(self, "gradient_checkpointing", CHECKPOINTING)
-        for name in ("lora_experts", "load_in_4bit", "factored_experts", "fused_lora", "fit_to_memory",
-                     "push_private"):
+        for name in ("lora_experts", "load_in_4bit", "factored_experts", "fused_lora", "vision_graph",
+                     "fit_to_memory", "push_private"):
             _require(isinstance(getattr(self, name), bool), name, "must be true or false")
         _require(isinstance(self.device, str) and bool(self.device), "device", "must be auto, cpu or cuda[:N]")
         return self

@@ -82,7 +82,7 @@ def test_a_run_resolves_its_plan_once_and_records_it_in_status(reader_model_dir,
                                                    "gpu_budget_bytes", "pick_device"))
     counted(job, "resolve_plan")
     for name in ("resolve_precision", "resolve_optimizer", "resolve_checkpointing",
-                 "gpu_budget_bytes", "compile_decision"):
+                 "gpu_budget_bytes", "compile_decision", "vision_graph_decision"):
         counted(plan_module, name)
     config = TrainConfig(model=str(reader_model_dir), data=str(small_dataset), out=str(tmp_path / "run"), steps=1,
                          batch_size=2, grad_accum=1, warmup_steps=0, save_steps=50, eval_samples=0, device="cpu")
@@ -90,12 +90,14 @@ def test_a_run_resolves_its_plan_once_and_records_it_in_status(reader_model_dir,
 
     assert result.state == "done"
     assert calls == dict.fromkeys(["resolve_plan", "resolve_precision", "resolve_optimizer",
-                                   "resolve_checkpointing", "gpu_budget_bytes", "compile_decision"], 1)
+                                   "resolve_checkpointing", "gpu_budget_bytes", "compile_decision",
+                                   "vision_graph_decision"], 1)
     recorded = RunDir(tmp_path / "run").read_status()["plan"]
     assert recorded == {"device": "cpu", "dtype": "float32", "fp16": False, "bf16": False, "optim": "adamw_torch",
                         "family": "deepseek-ocr-2", "mode": "small", "batch_size": 2, "grad_accum": 1,
                         "gradient_checkpointing": "off", "probe_memory": False, "memory_probe": None,
                         "gpu_budget_gib": None, "compile": False, "compile_note": AUTO_OFF_REASON,
+                        "vision_graph": False, "vision_graph_note": "CUDA graphs need a CUDA device, not cpu",
                         "world_size": 1, "strategy": "none", "samples_per_step": 2, "warmup_steps": 0,
                         "report_to": "none"}
 
@@ -106,7 +108,7 @@ def test_the_memory_probes_answer_is_what_the_trainer_runs(reader_model_dir, sma
 
     tried = []
 
-    def probe(model, collate, rows, device, autocast_dtype):
+    def probe(model, collate, rows, device, autocast_dtype, vision_graph=False):
         def try_plan(plan):
             tried.append(plan.describe())
             collate(rows[:plan.batch_size])  # the heaviest rows through the Trainer's own collator

@@ -1,0 +1,294 @@
+"""The image encoder replayed as CUDA graphs: one launch where eager mode issues over a thousand.
+
+DeepSeek-OCR-2 encodes an image with SAM (12 layers) and a Qwen2-shaped encoder (24 layers). At a training
+micro-batch of 8 text lines the step is bound by the host (bench/RESULTS.md, 2026-12-02: 0.33 s of host time
+against 0.11 s on the GPU), and one image's prefill is bound the same way (56-88 ms at batch 1). In ``small``
+mode the encoder always sees the same shape, so it can be captured once as a CUDA graph and replayed: the host
+then issues one graph launch for the whole encoder instead of one launch per op.
+
+:func:`install_vision_graphs` puts a dispatcher in front of the vision tower's ``forward``. Each call either
+replays a graph captured for its exact signature, or runs the tower as before:
+
+- training (grad on, the tower in train mode): a forward graph and a backward graph. The backward computes the
+  trainable tower weights' gradients (the LoRA factors of the Qwen2-shaped encoder) and hands them to autograd
+  as one node. These graphs are used only while :func:`training_vision_graphs` is active.
+- inference (grad off): a forward graph, for batches up to ``inference_max_batch`` (1: larger batches keep the
+  GPU busy by themselves, and each graph keeps its activations allocated).
+
+The signature is the input's shape, dtype and device, grad mode, autocast, the tower's weights (where they
+live) and every LoRA layer's state (adapters on or off, merged, active adapter). So switching an adapter off to
+measure the base model, or moving the model, captures anew instead of replaying stale weights. A capture that
+fails (an op that waits on the host, say) is logged with its reason, that signature runs eagerly from then on,
+and :func:`vision_graph_report` says so.
+
+The numbers are the same computation, replayed: tests/models/test_vision_graph.py checks on CPU what can be
+checked there (the dispatcher, the signature, the eager path), and the GPU run checks the replayed outputs
+and gradients against eager ones (``bench/vision_graph_check.py``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import types
+import weakref
+from collections import OrderedDict
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import torch
+
+log = logging.getLogger("ocr_space.models")
+
+#: environment switch: "0" turns the graphs off everywhere (debugging, comparisons)
+ENV_SWITCH = "OCR_SPACE_VISION_GRAPH"
+#: graphs kept per tower; the least recently used beyond this are dropped (their memory returns to the allocator)
+MAX_GRAPHS = 4
+#: eager runs on a side stream before a capture (cuDNN/cuBLAS pick their kernels; lazy state settles)
+WARMUP_RUNS = 2
+
+
+def switched_off() -> bool:
+    return os.environ.get(ENV_SWITCH, "1").strip().lower() in ("0", "false", "off", "no")
+
+
+@dataclass
+class VisionGraphState:
+    """What the dispatcher did, for reports and status files."""
+
+    captured: int = 0
+    replays: int = 0
+    eager_calls: int = 0
+    failures: dict[tuple, str] = field(default_factory=dict)  # by signature
+
+    def as_dict(self) -> dict:
+        """Plain JSON values: failures by input shape."""
+        return {"captured": self.captured, "replays": self.replays, "eager_calls": self.eager_calls,
+                "failures": {str(key[0]): reason for key, reason in self.failures.items()}}
+
+
+class _ForwardGraph:
+    """A forward-only capture: static input in, static output out."""
+
+    def __init__(self, run, sample: torch.Tensor):
+        self.input = sample.clone()
+        stream = torch.cuda.Stream()
+        stream.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(stream):
+            for _ in range(WARMUP_RUNS):
+                run(self.input)
+        torch.cuda.current_stream().wait_stream(stream)
+        self.graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(self.graph):
+            self.output = run(self.input)
+
+    def __call__(self, pixel_values: torch.Tensor) -> torch.Tensor:
+        self.input.copy_(pixel_values)
+        self.graph.replay()
+        return self.output.clone()  # the next replay overwrites the static output
+
+
+class _TrainingGraph:
+    """A forward graph and the backward graph of the trainable weights' gradients, as one autograd node."""
+
+    def __init__(self, run, sample: torch.Tensor, params: list[torch.nn.Parameter]):
+        self.params = params
+        self.pending = None  # a weak reference to the output whose backward has not run yet
+        self.input = sample.clone()
+        stream = torch.cuda.Stream()
+        stream.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(stream):
+            for _ in range(WARMUP_RUNS):
+                out = run(self.input)
+                torch.autograd.grad(out, params, torch.ones_like(out), allow_unused=True)
+                del out
+        torch.cuda.current_stream().wait_stream(stream)
+        self.forward_graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(self.forward_graph):
+            self.output = run(self.input)
+        self.grad_output = torch.empty_like(self.output)
+        self.backward_graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(self.backward_graph, pool=self.forward_graph.pool()):
+            grads = torch.autograd.grad(self.output, params, self.grad_output, allow_unused=True)
+        self.grads = tuple(grads)
+        # Drop the capture's autograd graph: it would keep the weights' gradient-accumulation nodes alive with the
+        # capture stream as theirs, and real backward passes would then accumulate on that stream, unordered with
+        # this one (seen on the H200: accumulated gradients came out as garbage). The memory it held stays the
+        # graphs' own.
+        self.output = self.output.detach()
+
+    @property
+    def busy(self) -> bool:
+        """True while an earlier replay's output still waits for its backward: replaying would overwrite it."""
+        return self.pending is not None and self.pending() is not None
+
+    def __call__(self, pixel_values: torch.Tensor) -> torch.Tensor:
+        output = _ReplayedTower.apply(self, pixel_values, *self.params)
+        self.pending = weakref.ref(output)
+        return output
+
+
+class _ReplayedTower(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, graphs: _TrainingGraph, pixel_values, *params):  # noqa: D102
+        graphs.input.copy_(pixel_values)
+        graphs.forward_graph.replay()
+        ctx.graphs = graphs
+        return graphs.output.detach()
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad_output):  # noqa: D102
+        graphs = ctx.graphs
+        graphs.pending = None
+        for param, grad in zip(graphs.params, graphs.grads, strict=True):
+            # autograd may have kept the last replay's gradient buffer as .grad itself (it steals fresh tensors);
+            # while gradients accumulate, that .grad must be copied before the replay overwrites the buffer
+            if grad is not None and param.grad is not None and param.grad.data_ptr() == grad.data_ptr():
+                param.grad = param.grad.clone()
+        graphs.grad_output.copy_(grad_output)
+        graphs.backward_graph.replay()
+        return (None, None, *(None if grad is None else grad.detach() for grad in graphs.grads))
+
+
+class VisionGraphs:
+    """The dispatcher in front of one vision tower (see the module doc)."""
+
+    def __init__(self, tower, forward, inference_max_batch: int = 1):
+        self.tower = tower
+        self.eager_forward = forward
+        self.inference_max_batch = inference_max_batch
+        self.training_enabled = False
+        self.graphs: OrderedDict[tuple, object] = OrderedDict()
+        self.state = VisionGraphState()
+
+    # -- which calls replay ----------------------------------------------------------------------------------
+    def signature(self, pixel_values, kwargs: dict) -> tuple | None:
+        """The graph key for this call, or None when it must run eagerly."""
+        if kwargs or switched_off() or not isinstance(pixel_values, torch.Tensor) or pixel_values.device.type != "cuda":
+            return None
+        if torch.cuda.is_current_stream_capturing():
+            return None
+        params = list(self.tower.parameters())
+        grad = torch.is_grad_enabled() and any(p.requires_grad for p in params)
+        if grad and not self.training_enabled:
+            return None
+        if not grad and pixel_values.shape[0] > self.inference_max_batch:
+            return None
+        autocast = torch.get_autocast_dtype("cuda") if torch.is_autocast_enabled("cuda") else None
+        where = (params[0].data_ptr(), params[-1].data_ptr()) if params else ()
+        return (tuple(pixel_values.shape), pixel_values.dtype, pixel_values.device, grad, autocast,
+                self.tower.training, where, self._adapter_state())
+
+    def _adapter_state(self) -> tuple:
+        # scanned on every call: PEFT may wrap the tower's layers after the dispatcher is installed
+        return tuple((m.disable_adapters, m.merged, tuple(m.active_adapters), tuple(m.lora_A.keys()))
+                     for m in self.tower.modules() if hasattr(m, "lora_A") and hasattr(m, "merged"))
+
+    # -- the call --------------------------------------------------------------------------------------------
+    def __call__(self, pixel_values, **kwargs):
+        key = self.signature(pixel_values, kwargs)
+        if key is None or key in self.state.failures:
+            self.state.eager_calls += 1
+            return self.eager_forward(pixel_values, **kwargs)
+        graph = self.graphs.get(key)
+        if graph is not None and getattr(graph, "busy", False):  # the same shape twice in one step
+            self.state.eager_calls += 1
+            return self.eager_forward(pixel_values, **kwargs)
+        if graph is None:
+            graph = self._capture(key, pixel_values)
+            if graph is None:
+                self.state.eager_calls += 1
+                return self.eager_forward(pixel_values, **kwargs)
+        self.graphs.move_to_end(key)
+        self.state.replays += 1
+        from transformers.modeling_outputs import BaseModelOutput
+
+        return BaseModelOutput(last_hidden_state=graph(pixel_values))
+
+    def _features(self, pixel_values: torch.Tensor) -> torch.Tensor:
+        return self.eager_forward(pixel_values).last_hidden_state
+
+    def _capture(self, key: tuple, pixel_values: torch.Tensor):
+        grad, autocast = key[3], key[4]
+        trainable = [p for p in self.tower.parameters() if p.requires_grad] if grad else []
+        try:
+            # autocast's weight-cast cache would hand the graph tensors that are freed when the step ends
+            with torch.autocast("cuda", dtype=autocast or torch.float32, enabled=autocast is not None,
+                                cache_enabled=False):
+                if trainable:
+                    graph = _TrainingGraph(self._features, pixel_values, trainable)
+                else:
+                    with torch.no_grad():
+                        graph = _ForwardGraph(self._features, pixel_values)
+        except Exception as exc:  # noqa: BLE001 - a capture that fails is a reason to stay eager, reported
+            reason = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
+            self.state.failures[key] = reason
+            log.warning("vision encoder stays eager for input %s: CUDA graph capture failed (%s)",
+                        tuple(pixel_values.shape), reason)
+            torch.cuda.synchronize()
+            return None
+        self.graphs[key] = graph
+        self.state.captured += 1
+        while len(self.graphs) > MAX_GRAPHS:
+            self.graphs.popitem(last=False)
+        log.info("vision encoder captured as a CUDA graph for input %s (%s)", tuple(pixel_values.shape),
+                 "forward and backward" if trainable else "forward")
+        return graph
+
+
+def vision_tower_of(model):
+    """The image encoder module this applies to (DeepSeek-OCR-2's ``vision_tower``), or None."""
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    inner = getattr(base, "model", None)
+    tower = getattr(inner, "vision_tower", None)
+    if tower is None or type(tower).__name__ != "DeepseekOcr2VisionModel":
+        return None
+    return tower
+
+
+def install_vision_graphs(model, inference_max_batch: int = 1) -> VisionGraphs | None:
+    """Put the dispatcher in front of ``model``'s vision tower (once); None where it does not apply."""
+    tower = vision_tower_of(model)
+    if tower is None:
+        return None
+    existing = getattr(tower, "_vision_graphs", None)
+    if existing is not None:
+        return existing
+    graphs = VisionGraphs(tower, tower.forward, inference_max_batch)
+    tower._vision_graphs = graphs
+    tower.forward = types.MethodType(lambda self, pixel_values, **kwargs: graphs(pixel_values, **kwargs), tower)
+    return graphs
+
+
+def uninstall_vision_graphs(model) -> None:
+    """Back to the tower's own forward; the graphs and their memory are dropped."""
+    tower = vision_tower_of(model)
+    if tower is not None and getattr(tower, "_vision_graphs", None) is not None:
+        del tower.forward  # the instance attribute: the class's forward is back
+        del tower._vision_graphs
+
+
+@contextmanager
+def training_vision_graphs(model):
+    """While inside, training calls of the vision tower replay forward+backward graphs (yields the dispatcher)."""
+    graphs = install_vision_graphs(model)
+    if graphs is None:
+        yield None
+        return
+    graphs.training_enabled = True
+    try:
+        yield graphs
+    finally:
+        graphs.training_enabled = False
+        for key in [key for key in graphs.graphs if key[3]]:
+            del graphs.graphs[key]  # the training graphs hold a step's activations: give the memory back
+
+
+def vision_graph_report(model) -> dict | None:
+    """The dispatcher's counts and failures, or None where it is not installed."""
+    tower = vision_tower_of(model)
+    graphs = getattr(tower, "_vision_graphs", None) if tower is not None else None
+    if graphs is None:
+        return None
+    return graphs.state.as_dict()

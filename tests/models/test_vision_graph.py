@@ -1,0 +1,165 @@
+"""The image encoder's faster paths: SAM's device-side position lookup, and the CUDA-graph dispatcher.
+
+On CPU these check the lookup bit for bit, that the dispatcher runs the tower as before where no graph applies,
+and which runs the plan gives graphs. The tests marked ``cuda`` run on a GPU (the lent device, not CI) and
+check that replayed graphs give the eager outputs and gradients, gradient accumulation included.
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from ocr_space.models.sam_rel_pos import _rel_pos_indices, device_side_rel_pos
+from ocr_space.models.vision_graph import (
+    ENV_SWITCH,
+    install_vision_graphs,
+    training_vision_graphs,
+    uninstall_vision_graphs,
+    vision_graph_report,
+    vision_tower_of,
+)
+from ocr_space.train import TrainConfig
+from ocr_space.train.plan import vision_graph_decision
+
+
+@pytest.fixture(scope="module")
+def tiny_model_dir(tmp_path_factory):
+    """The module's own tiny DeepSeek-OCR-2, so the GPU run needs no conftest (``pytest --noconftest``)."""
+    from ocr_space.testing import build_tiny_model
+
+    return build_tiny_model(tmp_path_factory.mktemp("tiny-ocr2-graphs"))
+
+
+cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="CUDA graphs need a GPU (run on the lent device)")
+
+
+def _sam_attention_layers(model):
+    return [m for m in model.modules() if hasattr(m, "get_rel_pos") and hasattr(m, "rel_pos_h")]
+
+
+@pytest.mark.parametrize(("q_size", "k_size"), [(12, 12), (4, 4), (6, 12), (12, 6)])
+def test_position_indices_are_transformers_own(q_size, k_size):
+    q_coords = torch.arange(q_size)[:, None] * max(k_size / q_size, 1.0)
+    k_coords = torch.arange(k_size)[None, :] * max(q_size / k_size, 1.0)
+    expected = ((q_coords - k_coords) + (k_size - 1) * max(q_size / k_size, 1.0)).long()
+    assert torch.equal(_rel_pos_indices(q_size, k_size), expected)
+
+
+def test_device_side_lookup_returns_the_same_tensors(tiny_model_dir):
+    from ocr_space.models import load_model
+
+    loaded = load_model(str(tiny_model_dir), device="cpu")
+    model = loaded.model
+    layers = _sam_attention_layers(model)
+    assert layers and all("get_rel_pos" in vars(layer) for layer in layers)  # load_model installed it
+    original = type(layers[0]).get_rel_pos
+    for layer in layers:
+        for size in (layer.rel_pos_h.shape[0] // 2 + 1, 5):
+            assert torch.equal(layer.get_rel_pos(size, size, layer.rel_pos_h),
+                               original(layer, size, size, layer.rel_pos_h))
+    assert device_side_rel_pos(model) == len(layers)  # a second call changes nothing
+    pixel_values = torch.randn(2, 3, 192, 192)
+    tower = vision_tower_of(model)
+    with torch.no_grad():
+        patched = tower.sam_encoder(pixel_values).last_hidden_state
+        for layer in layers:
+            del layer.get_rel_pos
+        plain = tower.sam_encoder(pixel_values).last_hidden_state
+    assert torch.equal(patched, plain)
+
+
+def test_dispatcher_runs_the_tower_as_before_off_cuda(tiny_model_dir):
+    from ocr_space.models import load_model
+
+    loaded = load_model(str(tiny_model_dir), device="cpu")
+    assert vision_graph_report(loaded.model) is None  # not installed on CPU
+    tower = vision_tower_of(loaded.model)
+    pixel_values = torch.randn(1, 3, 192, 192)
+    with torch.no_grad():
+        before = tower(pixel_values).last_hidden_state
+        graphs = install_vision_graphs(loaded.model)
+        assert install_vision_graphs(loaded.model) is graphs  # once per tower
+        after = tower(pixel_values).last_hidden_state
+    assert torch.equal(before, after)
+    assert vision_graph_report(loaded.model) == {"captured": 0, "replays": 0, "eager_calls": 1, "failures": {}}
+    uninstall_vision_graphs(loaded.model)
+    assert "forward" not in vars(tower) and vision_graph_report(loaded.model) is None
+
+
+def test_the_plan_says_why_the_encoder_is_not_graphed(monkeypatch):
+    config = TrainConfig(model="m", data="d")
+    assert vision_graph_decision(config, "cpu", 1) == (False, "CUDA graphs need a CUDA device, not cpu")
+    assert vision_graph_decision(config, "cuda", 1)[0]
+    assert vision_graph_decision(config.replace(vision_graph=False), "cuda", 1)[1] == "vision_graph: off was asked for"
+    assert "4-bit" in vision_graph_decision(config.replace(load_in_4bit=True), "cuda", 1)[1]
+    assert "several processes" in vision_graph_decision(config, "cuda", 2)[1]
+    monkeypatch.setenv(ENV_SWITCH, "0")
+    assert vision_graph_decision(config, "cuda", 1) == (False, f"{ENV_SWITCH}=0")
+
+
+# -- on a GPU ------------------------------------------------------------------------------------------------
+
+
+def _cuda_lora_model(tiny_model_dir):
+    from types import SimpleNamespace
+
+    from ocr_space.models import load_model
+    from ocr_space.train.job import _with_lora
+
+    loaded = load_model(str(tiny_model_dir), device="cuda", dtype="bf16")
+    config = TrainConfig(model=str(tiny_model_dir), data="d")
+    model = _with_lora(loaded.model, config, SimpleNamespace(family=loaded.family))
+    for name, param in model.named_parameters():
+        if "lora_B" in name:
+            param.data.normal_(0, 0.02)  # B starts at zero: give the gradients of A something to carry
+    return model
+
+
+@cuda
+def test_one_image_replays_the_eager_features(tiny_model_dir):
+    from ocr_space.models import load_model
+
+    loaded = load_model(str(tiny_model_dir), device="cuda", dtype="bf16")
+    tower = vision_tower_of(loaded.model)
+    images = [torch.randn(1, 3, 192, 192, device="cuda", dtype=torch.bfloat16) for _ in range(3)]
+    with torch.no_grad():
+        eager = [type(tower).forward(tower, image).last_hidden_state for image in images]
+        replayed = [tower(image).last_hidden_state for image in images]
+    report = vision_graph_report(loaded.model)
+    assert report["captured"] == 1 and report["replays"] == 3 and not report["failures"]
+    for a, b in zip(eager, replayed, strict=True):
+        assert torch.equal(a, b)
+
+
+@cuda
+@pytest.mark.parametrize("micro_batches", [1, 2])
+def test_training_replays_the_eager_outputs_and_gradients(tiny_model_dir, micro_batches, monkeypatch):
+    model = _cuda_lora_model(tiny_model_dir)
+    model.train()
+    tower = vision_tower_of(model)
+    batches = [torch.randn(2, 3, 192, 192, device="cuda", dtype=torch.bfloat16) for _ in range(micro_batches)]
+    trainable = [(n, p) for n, p in model.named_parameters() if p.requires_grad and "vision_tower" in n]
+    assert trainable
+
+    def step() -> tuple[list, dict]:
+        with training_vision_graphs(model), torch.autocast("cuda", dtype=torch.bfloat16):
+            for _ in range(2):  # the second round replays what the first captured
+                model.zero_grad(set_to_none=True)
+                outputs = []
+                for pixel_values in batches:  # gradients accumulate over the micro-batches
+                    features = tower(pixel_values).last_hidden_state
+                    (features.float() ** 2).mean().backward()
+                    outputs.append(features.detach().clone())
+        return outputs, {n: p.grad.detach().clone() for n, p in trainable}
+
+    monkeypatch.setenv(ENV_SWITCH, "0")
+    eager_out, eager_grads = step()
+    assert vision_graph_report(model)["replays"] == 0
+    monkeypatch.delenv(ENV_SWITCH)
+    graph_out, graph_grads = step()
+    assert vision_graph_report(model)["replays"] == 2 * micro_batches  # captured on the first call, then replayed
+    for a, b in zip(eager_out, graph_out, strict=True):
+        assert torch.equal(a, b)
+    for name, grad in eager_grads.items():
+        assert torch.allclose(grad, graph_grads[name], rtol=1e-3, atol=1e-6), name
