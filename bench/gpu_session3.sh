@@ -85,6 +85,14 @@ case $part in
       --variant-timeout 100 --json "$OUT/train_ratios_h200_s5.json"
     timeout 110 python3 bench/infer_speed.py --lines 64 --batch-sizes 1,32 --new-tokens 32 --lines-b1 16 \
       --decode auto --json "$OUT/infer_h200_s5.json" ;;
+  s5c)
+    # session 5, last call: the GPU tests (accumulation fixed, the decoder graphs), then the ratios with the
+    # decoder graphs on, and each graph's share
+    timeout 90 python3 -m pytest -q -p no:cacheprovider --noconftest -W ignore --tb=short \
+      tests/models/test_vision_graph.py 2>&1 | grep -v "^  warnings.warn\|Warning" | tail -30
+    timeout 420 python3 bench/train_speed.py --shapes lines \
+      --variants a,b,b-vision-graph,b-no-graphs,a-t4,b-t4,b-t4-vision-graph --steps 10 \
+      --variant-timeout 90 --json "$OUT/train_ratios_graphs_h200_s5.json" ;;
   fused)
     # next session: the fused LoRA Linear (branch speed2-fused-lora) against the defaults, in one call
     python3 bench/train_speed.py --shapes lines --variants a,b,b-fused-lora,a-t4,b-t4,b-t4-fused-lora --steps 10 \

@@ -52,10 +52,14 @@ VARIANTS = {
     "b-4bit-t4": {"kind": "ocr_space", "dtype": "fp16", "cap_gib": T4_CAP_GIB, "overrides": {"load_in_4bit": True}},
     "b-fused-lora": {"kind": "ocr_space", "dtype": "bf16", "overrides": {"fused_lora": True}},
     "b-t4-fused-lora": {"kind": "ocr_space", "dtype": "fp16", "cap_gib": T4_CAP_GIB, "overrides": {"fused_lora": True}},
-    # session 5: the image encoder as CUDA graphs (on by default since) against eager, and with the fused LoRA
-    "b-no-vgraph": {"kind": "ocr_space", "dtype": "bf16", "overrides": {"vision_graph": False}},
-    "b-t4-no-vgraph": {"kind": "ocr_space", "dtype": "fp16", "cap_gib": T4_CAP_GIB,
-                       "overrides": {"vision_graph": False}},
+    # session 5: the image encoder and the decoder as CUDA graphs (both on by default since), against eager
+    "b-no-graphs": {"kind": "ocr_space", "dtype": "bf16",
+                    "overrides": {"vision_graph": False, "decoder_graph": False}},
+    "b-vision-graph": {"kind": "ocr_space", "dtype": "bf16", "overrides": {"decoder_graph": False}},
+    "b-t4-no-graphs": {"kind": "ocr_space", "dtype": "fp16", "cap_gib": T4_CAP_GIB,
+                       "overrides": {"vision_graph": False, "decoder_graph": False}},
+    "b-t4-vision-graph": {"kind": "ocr_space", "dtype": "fp16", "cap_gib": T4_CAP_GIB,
+                          "overrides": {"decoder_graph": False}},
     "b-base": {"kind": "ocr_space", "dtype": "bf16", "overrides": {"mode": "base"}},
     "b-tiles": {"kind": "ocr_space", "dtype": "bf16", "overrides": {"mode": "tiles"}},
     # Unsloth (its own environment: UNSLOTH_PYTHONPATH): the same mode, micro-batch and accumulation as b,
@@ -261,8 +265,8 @@ def run_ocr_space(model_dir: str, shape: str, steps: int, dtype: str, tiny: bool
     result = train(config, on_event=lambda event: stamps.append(time.perf_counter()))
     status = RunDir(config.out).read_status()
     plan = status.get("plan", {})  # what the run resolved: optimizer, checkpointing, memory
-    return {"compile": status.get("compile"), "vision_graph": status.get("vision_graph"),
-            "vision_graph_note": plan.get("vision_graph_note"), "first_step_s": stamps[0] - started if stamps else None,
+    return {"compile": status.get("compile"), "cuda_graphs": status.get("cuda_graphs"),
+            "graphs_note": plan.get("vision_graph_note"), "first_step_s": stamps[0] - started if stamps else None,
             "train_wall_s": time.perf_counter() - started, **captured,
             "step_times": [b - a for a, b in zip(stamps, stamps[1:], strict=False)],
             "samples_per_step": config.batch_size * config.grad_accum,

@@ -31,12 +31,13 @@ from __future__ import annotations
 import logging
 import os
 import types
-import weakref
 from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import torch
+
+from ocr_space.models.graph_capture import ForwardGraph, TrainingGraph
 
 log = logging.getLogger("ocr_space.models")
 
@@ -44,8 +45,6 @@ log = logging.getLogger("ocr_space.models")
 ENV_SWITCH = "OCR_SPACE_VISION_GRAPH"
 #: graphs kept per tower; the least recently used beyond this are dropped (their memory returns to the allocator)
 MAX_GRAPHS = 4
-#: eager runs on a side stream before a capture (cuDNN/cuBLAS pick their kernels; lazy state settles)
-WARMUP_RUNS = 2
 
 
 def switched_off() -> bool:
@@ -65,90 +64,6 @@ class VisionGraphState:
         """Plain JSON values: failures by input shape."""
         return {"captured": self.captured, "replays": self.replays, "eager_calls": self.eager_calls,
                 "failures": {str(key[0]): reason for key, reason in self.failures.items()}}
-
-
-class _ForwardGraph:
-    """A forward-only capture: static input in, static output out."""
-
-    def __init__(self, run, sample: torch.Tensor):
-        self.input = sample.clone()
-        stream = torch.cuda.Stream()
-        stream.wait_stream(torch.cuda.current_stream())
-        with torch.cuda.stream(stream):
-            for _ in range(WARMUP_RUNS):
-                run(self.input)
-        torch.cuda.current_stream().wait_stream(stream)
-        self.graph = torch.cuda.CUDAGraph()
-        with torch.cuda.graph(self.graph):
-            self.output = run(self.input)
-
-    def __call__(self, pixel_values: torch.Tensor) -> torch.Tensor:
-        self.input.copy_(pixel_values)
-        self.graph.replay()
-        return self.output.clone()  # the next replay overwrites the static output
-
-
-class _TrainingGraph:
-    """A forward graph and the backward graph of the trainable weights' gradients, as one autograd node."""
-
-    def __init__(self, run, sample: torch.Tensor, params: list[torch.nn.Parameter]):
-        self.params = params
-        self.pending = None  # a weak reference to the output whose backward has not run yet
-        self.input = sample.clone()
-        stream = torch.cuda.Stream()
-        stream.wait_stream(torch.cuda.current_stream())
-        with torch.cuda.stream(stream):
-            for _ in range(WARMUP_RUNS):
-                out = run(self.input)
-                torch.autograd.grad(out, params, torch.ones_like(out), allow_unused=True)
-                del out
-        torch.cuda.current_stream().wait_stream(stream)
-        self.forward_graph = torch.cuda.CUDAGraph()
-        with torch.cuda.graph(self.forward_graph):
-            self.output = run(self.input)
-        self.grad_output = torch.empty_like(self.output)
-        self.backward_graph = torch.cuda.CUDAGraph()
-        with torch.cuda.graph(self.backward_graph, pool=self.forward_graph.pool()):
-            grads = torch.autograd.grad(self.output, params, self.grad_output, allow_unused=True)
-        self.grads = tuple(grads)
-        # Drop the capture's autograd graph: it would keep the weights' gradient-accumulation nodes alive with the
-        # capture stream as theirs, and real backward passes would then accumulate on that stream, unordered with
-        # this one (seen on the H200: accumulated gradients came out as garbage). The memory it held stays the
-        # graphs' own.
-        self.output = self.output.detach()
-
-    @property
-    def busy(self) -> bool:
-        """True while an earlier replay's output still waits for its backward: replaying would overwrite it."""
-        return self.pending is not None and self.pending() is not None
-
-    def __call__(self, pixel_values: torch.Tensor) -> torch.Tensor:
-        output = _ReplayedTower.apply(self, pixel_values, *self.params)
-        self.pending = weakref.ref(output)
-        return output
-
-
-class _ReplayedTower(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, graphs: _TrainingGraph, pixel_values, *params):  # noqa: D102
-        graphs.input.copy_(pixel_values)
-        graphs.forward_graph.replay()
-        ctx.graphs = graphs
-        return graphs.output.detach()
-
-    @staticmethod
-    @torch.autograd.function.once_differentiable
-    def backward(ctx, grad_output):  # noqa: D102
-        graphs = ctx.graphs
-        graphs.pending = None
-        for param, grad in zip(graphs.params, graphs.grads, strict=True):
-            # autograd may have kept the last replay's gradient buffer as .grad itself (it steals fresh tensors);
-            # while gradients accumulate, that .grad must be copied before the replay overwrites the buffer
-            if grad is not None and param.grad is not None and param.grad.data_ptr() == grad.data_ptr():
-                param.grad = param.grad.clone()
-        graphs.grad_output.copy_(grad_output)
-        graphs.backward_graph.replay()
-        return (None, None, *(None if grad is None else grad.detach() for grad in graphs.grads))
 
 
 class VisionGraphs:
@@ -192,7 +107,7 @@ class VisionGraphs:
             self.state.eager_calls += 1
             return self.eager_forward(pixel_values, **kwargs)
         graph = self.graphs.get(key)
-        if graph is not None and getattr(graph, "busy", False):  # the same shape twice in one step
+        if graph is not None and graph.busy:  # the same shape twice in one step
             self.state.eager_calls += 1
             return self.eager_forward(pixel_values, **kwargs)
         if graph is None:
@@ -217,10 +132,10 @@ class VisionGraphs:
             with torch.autocast("cuda", dtype=autocast or torch.float32, enabled=autocast is not None,
                                 cache_enabled=False):
                 if trainable:
-                    graph = _TrainingGraph(self._features, pixel_values, trainable)
+                    graph = TrainingGraph(self._features, (pixel_values,), trainable)
                 else:
                     with torch.no_grad():
-                        graph = _ForwardGraph(self._features, pixel_values)
+                        graph = ForwardGraph(self._features, pixel_values)
         except Exception as exc:  # noqa: BLE001 - a capture that fails is a reason to stay eager, reported
             reason = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
             self.state.failures[key] = reason

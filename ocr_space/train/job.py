@@ -112,7 +112,8 @@ def _fit_to_memory(context: RunContext, plan: TrainPlan, loaded: LoadedModel, tr
     collate = _training_collator(config, loaded, plan.mode)  # the Trainer's own, so the probe measures what trains
     autocast = plan.precision.dtype if plan.precision.autocast else None
     rungs = ladder(batch_size, grad_accum, config.gradient_checkpointing)
-    result = fit_to_memory(rungs, cuda_probe(loaded.model, collate, rows, plan.device, autocast, plan.vision_graph),
+    result = fit_to_memory(rungs, cuda_probe(loaded.model, collate, rows, plan.device, autocast, plan.vision_graph,
+                                                      plan.decoder_graph),
                            plan.gpu_budget_bytes, reserve_bytes=optimizer_state_bytes(loaded.model))
     # every GPU probed its own memory; with several processes they all take the rung the tightest one needs
     plan = plan.with_memory(agree_on_fit(rungs, result))
@@ -145,16 +146,20 @@ def _measure_train_save(context: RunContext, plan: TrainPlan, loaded: LoadedMode
     if context.resume:
         run.drop_events_after(run.latest_checkpoint_step())
         log.info("resuming from %s", checkpoint or "the start (no checkpoint was written)")
+    from ocr_space.models.decoder_graph import training_decoder_graphs
     from ocr_space.models.fused_lora import fused_lora_linears
     from ocr_space.models.vision_graph import training_vision_graphs
 
     # under the Trainer's autocast PEFT's input casts are moot
     with (adapter_input_casts_skipped(loaded.model) if plan.precision.autocast else contextlib.nullcontext(),
           fused_lora_linears(loaded.model) if config.fused_lora else contextlib.nullcontext(),
-          training_vision_graphs(loaded.model) if plan.graphs_vision else contextlib.nullcontext() as graphs):
+          training_vision_graphs(loaded.model) if plan.graphs_vision else contextlib.nullcontext() as vision,
+          training_decoder_graphs(loaded.model) if plan.graphs_decoder else contextlib.nullcontext() as decoder):
         trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
-    if graphs is not None:
-        run.update_status(vision_graph=graphs.state.as_dict())
+        graphs = {name: dispatcher.state.as_dict() for name, dispatcher in (("vision", vision), ("decoder", decoder))
+                  if dispatcher is not None}
+    if graphs:
+        run.update_status(cuda_graphs=graphs)
     step, max_steps = trainer.state.global_step, trainer.state.max_steps
 
     if cancel_callback.stopped_at is not None and step < max_steps:

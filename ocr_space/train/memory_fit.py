@@ -103,20 +103,21 @@ def heaviest_rows(rows, count: int) -> list[dict]:
     return [rows[index] for index in order]
 
 
-def cuda_probe(model, collate, rows, device: str, autocast_dtype,
-               vision_graph: bool = False) -> Callable[[MemoryPlan], float]:
+def cuda_probe(model, collate, rows, device: str, autocast_dtype, vision_graph: bool = False,
+               decoder_graph: bool = False) -> Callable[[MemoryPlan], float]:
     """A ``try_plan`` that runs one real forward + backward of ``rows[:batch_size]`` and reports the peak.
 
     Gradients are dropped afterwards and no optimizer step is taken, so the
-    model leaves the probe exactly as it came in. With ``vision_graph`` the
-    image encoder runs as training will run it (captured CUDA graphs, whose
-    memory stays allocated), except under full checkpointing, where training
-    does not capture it either.
+    model leaves the probe exactly as it came in. With ``vision_graph`` /
+    ``decoder_graph`` the image encoder / the decoder run as training will run
+    them (captured CUDA graphs, whose memory stays allocated), on the rungs
+    where training would capture them.
     """
     import contextlib
 
     import torch
 
+    from ocr_space.models.decoder_graph import training_decoder_graphs
     from ocr_space.models.lora import adapter_input_casts_skipped
     from ocr_space.models.vision_graph import training_vision_graphs
 
@@ -132,9 +133,12 @@ def cuda_probe(model, collate, rows, device: str, autocast_dtype,
             batch = {key: value.to(device) if hasattr(value, "to") else value for key, value in batch.items()}
             autocast = (torch.autocast("cuda", dtype=autocast_dtype) if autocast_dtype is not None
                         else contextlib.nullcontext())
-            graphs = (training_vision_graphs(model) if vision_graph and plan.gradient_checkpointing != "on"
-                      else contextlib.nullcontext())
-            with graphs:
+            one_micro_batch = plan.grad_accum == 1
+            vision = (training_vision_graphs(model) if vision_graph and one_micro_batch
+                      and plan.gradient_checkpointing != "on" else contextlib.nullcontext())
+            decoder = (training_decoder_graphs(model) if decoder_graph and one_micro_batch
+                       and plan.gradient_checkpointing == "off" else contextlib.nullcontext())
+            with vision, decoder:
                 with autocast, adapter_input_casts_skipped(model):
                     loss = model(**batch).loss
                 loss.backward()

@@ -81,6 +81,8 @@ class TrainPlan:
     #: the image encoder replayed as CUDA graphs while training (ocr_space.models.vision_graph), and why
     vision_graph: bool = False
     vision_graph_note: str = ""
+    #: the text decoder replayed as CUDA graphs while training (ocr_space.models.decoder_graph)
+    decoder_graph: bool = False
     #: processes training together (torchrun / accelerate launch): one per GPU; 1 = this process alone
     world_size: int = 1
     #: how they share the model: "none" (one process), "ddp" or "fsdp" (ocr_space.train.data_parallel)
@@ -98,6 +100,12 @@ class TrainPlan:
         """The vision graphs apply to this run: asked for, the memory plan does not recompute the encoder, and one
         micro-batch per step (accumulating the replayed gradients is not yet verified on a GPU)."""
         return (self.vision_graph and self.memory is not None and self.memory.gradient_checkpointing != "on"
+                and self.memory.grad_accum == 1)
+
+    @property
+    def graphs_decoder(self) -> bool:
+        """The decoder graphs apply to this run: the same conditions as :attr:`graphs_vision`."""
+        return (self.decoder_graph and self.memory is not None and self.memory.gradient_checkpointing == "off"
                 and self.memory.grad_accum == 1)
 
     @property
@@ -134,6 +142,7 @@ class TrainPlan:
             "compile": self.compile, "compile_note": self.compile_note,
             "vision_graph": self.graphs_vision if memory else self.vision_graph,
             "vision_graph_note": self.vision_graph_note,
+            "decoder_graph": self.graphs_decoder if memory else self.decoder_graph,
             "world_size": self.world_size, "strategy": self.strategy,
             "samples_per_step": self.samples_per_step if memory else None,
         }
@@ -164,8 +173,9 @@ def resolve_plan(config: TrainConfig) -> TrainPlan:
     return TrainPlan(device=device, precision=precision, optim=optim, family=family, mode=mode,
                      memory=memory, probe_memory=probe, gpu_budget_bytes=budget,
                      warmup_steps=min(config.warmup_steps, config.steps), report_to=check_tracker(config.report_to),
-                     compile=compiled, compile_note=compile_note, vision_graph=vision_graph,
-                     vision_graph_note=vision_graph_note, world_size=world_size, strategy=strategy)
+                     compile=compiled, compile_note=compile_note, vision_graph=vision_graph and config.vision_graph,
+                     vision_graph_note=vision_graph_note,
+                     decoder_graph=vision_graph and config.decoder_graph, world_size=world_size, strategy=strategy)
 
 
 def vision_graph_decision(config: TrainConfig, device: str, world_size: int) -> tuple[bool, str]:
@@ -173,8 +183,8 @@ def vision_graph_decision(config: TrainConfig, device: str, world_size: int) -> 
     memory plan is known (:attr:`TrainPlan.graphs_vision`)."""
     from ocr_space.models.vision_graph import ENV_SWITCH, switched_off
 
-    if not config.vision_graph:
-        return False, "vision_graph: off was asked for"
+    if not (config.vision_graph or config.decoder_graph):
+        return False, "vision_graph and decoder_graph: off was asked for"
     if not device.startswith("cuda"):
         return False, f"CUDA graphs need a CUDA device, not {device}"
     if switched_off():
@@ -185,7 +195,8 @@ def vision_graph_decision(config: TrainConfig, device: str, world_size: int) -> 
         return False, "several processes: DDP and FSDP act inside the backward, which a graph would freeze"
     if config.compile == "on":
         return False, "compile: on already compiles the encoder's layers"
-    return True, "the image encoder replayed as CUDA graphs, forward and backward (ocr_space.models.vision_graph)"
+    parts = [name for name, on in (("image encoder", config.vision_graph), ("decoder", config.decoder_graph)) if on]
+    return True, f"the {' and the '.join(parts)} replayed as CUDA graphs, forward and backward"
 
 
 def resolve_precision(config: TrainConfig, device: str) -> Precision:

@@ -86,6 +86,9 @@ class TrainConfig:
         "help": "on CUDA, replay the image encoder's forward and backward as CUDA graphs "
                 "(ocr_space.models.vision_graph): one launch instead of thousands per step; not with 4-bit "
                 "weights, full gradient checkpointing or several processes"})
+    decoder_graph: bool = field(default=True, metadata={
+        "help": "on CUDA, replay the text decoder's forward and backward as CUDA graphs, one per length bucket "
+                "of 64 tokens (ocr_space.models.decoder_graph); same conditions as vision_graph"})
     train_modules: list[str] = field(default_factory=list, metadata={
         "help": "modules trained in full and saved with the adapter (PEFT modules_to_save), e.g. lm_head"})
     mode: str = field(default="", metadata={
@@ -176,7 +179,7 @@ class TrainConfig:
         if isinstance(self.gradient_checkpointing, bool):  # YAML true/false and older configs
             self.gradient_checkpointing = "on" if self.gradient_checkpointing else "off"
         _require_choice(self, "gradient_checkpointing", CHECKPOINTING)
-        for name in ("lora_experts", "load_in_4bit", "factored_experts", "fused_lora", "vision_graph",
+        for name in ("lora_experts", "load_in_4bit", "factored_experts", "fused_lora", "vision_graph", "decoder_graph",
                      "fit_to_memory", "push_private"):
             _require(isinstance(getattr(self, name), bool), name, "must be true or false")
         _require(isinstance(self.device, str) and bool(self.device), "device", "must be auto, cpu or cuda[:N]")

@@ -91,7 +91,9 @@ def test_the_plan_says_why_the_encoder_is_not_graphed(monkeypatch):
     config = TrainConfig(model="m", data="d")
     assert vision_graph_decision(config, "cpu", 1) == (False, "CUDA graphs need a CUDA device, not cpu")
     assert vision_graph_decision(config, "cuda", 1)[0]
-    assert vision_graph_decision(config.replace(vision_graph=False), "cuda", 1)[1] == "vision_graph: off was asked for"
+    assert vision_graph_decision(config.replace(vision_graph=False, decoder_graph=False), "cuda", 1)[1] == \
+        "vision_graph and decoder_graph: off was asked for"
+    assert "image encoder and the decoder" in vision_graph_decision(config, "cuda", 1)[1]
     assert "4-bit" in vision_graph_decision(config.replace(load_in_4bit=True), "cuda", 1)[1]
     assert "several processes" in vision_graph_decision(config, "cuda", 2)[1]
     monkeypatch.setenv(ENV_SWITCH, "0")
@@ -163,3 +165,78 @@ def test_training_replays_the_eager_outputs_and_gradients(tiny_model_dir, micro_
         assert torch.equal(a, b)
     for name, grad in eager_grads.items():
         assert torch.allclose(grad, graph_grads[name], rtol=1e-3, atol=1e-6), name
+
+
+# -- the decoder ---------------------------------------------------------------------------------------------
+
+
+def test_batches_are_padded_to_length_buckets():
+    from ocr_space.models.decoder_graph import BUCKET, padded_length
+
+    assert [padded_length(n) for n in (1, BUCKET, BUCKET + 1, 176)] == [BUCKET, BUCKET, 2 * BUCKET, 192]
+
+
+def test_only_right_padded_batches_run_without_a_padding_mask():
+    from ocr_space.models.decoder_graph import right_padded
+
+    assert right_padded(None)
+    assert right_padded(torch.tensor([[1, 1, 1], [1, 1, 0], [1, 0, 0]]))
+    assert not right_padded(torch.tensor([[0, 1, 1], [1, 1, 1]]))  # left padding
+    assert not right_padded(torch.tensor([[1, 0, 1]]))
+    assert not right_padded(torch.ones(1, 1, 3, 3))  # a prepared 4-D mask
+
+
+def test_decoder_dispatcher_runs_the_decoder_as_before_off_cuda(tiny_model_dir):
+    from ocr_space.models import load_model
+    from ocr_space.models.decoder_graph import decoder_of, training_decoder_graphs
+
+    loaded = load_model(str(tiny_model_dir), device="cpu")
+    decoder = decoder_of(loaded.model)
+    embeds = torch.randn(2, 7, decoder.config.hidden_size, requires_grad=True)
+    mask = torch.tensor([[1] * 7, [1] * 5 + [0] * 2])
+    before = decoder(inputs_embeds=embeds, attention_mask=mask).last_hidden_state
+    with training_decoder_graphs(loaded.model) as graphs:
+        during = decoder(inputs_embeds=embeds, attention_mask=mask).last_hidden_state
+    assert torch.equal(before, during) and graphs.state.eager_calls == 1 and graphs.state.replays == 0
+    assert "forward" not in vars(decoder)
+
+
+@cuda
+def test_decoder_replays_eager_outputs_and_gradients(tiny_model_dir):
+    from ocr_space.models.decoder_graph import decoder_of, training_decoder_graphs
+
+    model = _cuda_lora_model(tiny_model_dir)
+    model.train()
+    decoder = decoder_of(model)
+    torch.manual_seed(0)
+    lengths = (37, 29, 40)  # padded to 64: the first two share a graph, all three keep their own answers
+    batches = [torch.randn(2, n, decoder.config.hidden_size, device="cuda") for n in lengths]
+    masks = [torch.ones(2, n, dtype=torch.long, device="cuda") for n in lengths]
+    masks[1][1, -9:] = 0  # right padding inside the batch
+    trainable = [(n, p) for n, p in model.named_parameters() if p.requires_grad and "language_model" in n]
+
+    def run() -> list:
+        results = []
+        with torch.autocast("cuda", dtype=torch.bfloat16):
+            for embeds, mask in zip(batches, masks, strict=True):
+                model.zero_grad(set_to_none=True)
+                leaf = embeds.clone().requires_grad_(True)
+                out = decoder(inputs_embeds=leaf, attention_mask=mask).last_hidden_state
+                keep = mask.bool()
+                (out.float()[keep] ** 2).mean().backward()
+                results.append((out.detach()[keep].float(), leaf.grad[keep].clone(),
+                                {n: p.grad.clone() for n, p in trainable}))
+        return results
+
+    eager = run()
+    with training_decoder_graphs(model) as graphs:
+        run()  # captures
+        replayed = run()
+    assert graphs.state.captured == 1 and graphs.state.replays == 6 and not graphs.state.failures
+    def close(a, b) -> bool:  # bf16 rounding: the graph attends without a padding mask, eager with one
+        return float((a - b).norm()) <= 2e-2 * float(b.norm()) + 1e-8
+
+    for (out_e, in_e, grads_e), (out_g, in_g, grads_g) in zip(eager, replayed, strict=True):
+        assert close(out_g, out_e) and close(in_g, in_e)
+        for name, grad in grads_e.items():
+            assert close(grads_g[name], grad), name

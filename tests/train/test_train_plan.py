@@ -98,6 +98,7 @@ def test_a_run_resolves_its_plan_once_and_records_it_in_status(reader_model_dir,
                         "gradient_checkpointing": "off", "probe_memory": False, "memory_probe": None,
                         "gpu_budget_gib": None, "compile": False, "compile_note": AUTO_OFF_REASON,
                         "vision_graph": False, "vision_graph_note": "CUDA graphs need a CUDA device, not cpu",
+                        "decoder_graph": False,
                         "world_size": 1, "strategy": "none", "samples_per_step": 2, "warmup_steps": 0,
                         "report_to": "none"}
 
@@ -108,7 +109,7 @@ def test_the_memory_probes_answer_is_what_the_trainer_runs(reader_model_dir, sma
 
     tried = []
 
-    def probe(model, collate, rows, device, autocast_dtype, vision_graph=False):
+    def probe(model, collate, rows, device, autocast_dtype, vision_graph=False, decoder_graph=False):
         def try_plan(plan):
             tried.append(plan.describe())
             collate(rows[:plan.batch_size])  # the heaviest rows through the Trainer's own collator

@@ -1,0 +1,116 @@
+"""CUDA-graph capture of a model part: a forward graph, and for training the backward graph as one autograd node.
+
+The dispatchers (:mod:`ocr_space.models.vision_graph`, :mod:`ocr_space.models.decoder_graph`) decide which calls
+replay; this module only captures and replays. Like ``torch.cuda.make_graphed_callables``, it warms up on a
+side stream, captures the forward, then captures ``torch.autograd.grad`` of the output as the backward. It
+differs from it where training needs it:
+
+- gradients can accumulate over micro-batches. Autograd keeps a fresh gradient tensor as ``.grad`` without
+  copying it, which here is the graph's static buffer, so a second micro-batch's replay would overwrite the
+  first one's gradient. :class:`_Replayed` copies such a ``.grad`` before it replays.
+- after capture the capture's own autograd graph is dropped. Kept alive, it pins the weights'
+  gradient-accumulation nodes to the capture stream, and later backward passes accumulate there, out of order
+  with the main stream. On the H200 that gave garbage accumulated gradients before this was fixed.
+- several graphs can share one memory pool when they never run interleaved (the decoder's length buckets).
+"""
+
+from __future__ import annotations
+
+import weakref
+
+import torch
+
+#: eager runs on a side stream before a capture (cuDNN/cuBLAS pick their kernels; lazy state settles)
+WARMUP_RUNS = 2
+
+
+def _warm_up(work) -> None:
+    stream = torch.cuda.Stream()
+    stream.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(stream):
+        for _ in range(WARMUP_RUNS):
+            work()
+    torch.cuda.current_stream().wait_stream(stream)
+
+
+class ForwardGraph:
+    """A forward-only capture of ``run(input)``: static input in, static output out."""
+
+    def __init__(self, run, sample: torch.Tensor):
+        self.input = sample.clone()
+        _warm_up(lambda: run(self.input))
+        self.graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(self.graph):
+            self.output = run(self.input)
+
+    busy = False
+
+    def __call__(self, value: torch.Tensor) -> torch.Tensor:
+        self.input.copy_(value)
+        self.graph.replay()
+        return self.output.clone()  # the next replay overwrites the static output
+
+
+class TrainingGraph:
+    """``run(*inputs)`` captured forward and backward; the backward yields the gradients of the inputs that
+    require grad and of ``params``. Calling it is one autograd node (:class:`_Replayed`)."""
+
+    def __init__(self, run, samples: tuple[torch.Tensor, ...], params: list[torch.nn.Parameter], pool=None):
+        self.params = params
+        self.pending = None  # a weak reference to the output whose backward has not run yet
+        self.inputs = tuple(s.detach().clone().requires_grad_(s.requires_grad) for s in samples)
+        targets = [s for s in self.inputs if s.requires_grad] + list(params)
+
+        def warm():
+            out = run(*self.inputs)
+            torch.autograd.grad(out, targets, torch.ones_like(out), allow_unused=True)
+
+        _warm_up(warm)
+        self.forward_graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(self.forward_graph, pool=pool):
+            self.output = run(*self.inputs)
+        self.grad_output = torch.empty_like(self.output)
+        self.backward_graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(self.backward_graph, pool=pool if pool is not None else self.forward_graph.pool()):
+            grads = torch.autograd.grad(self.output, targets, self.grad_output, allow_unused=True)
+        count = len(targets) - len(params)
+        it = iter(grads[:count])
+        self.input_grads = tuple(next(it) if s.requires_grad else None for s in self.inputs)
+        self.grads = tuple(grads[count:])
+        self.output = self.output.detach()  # drops the capture's autograd graph (module doc)
+
+    @property
+    def busy(self) -> bool:
+        """True while an earlier replay's output still waits for its backward: replaying would overwrite it."""
+        return self.pending is not None and self.pending() is not None
+
+    def __call__(self, *inputs: torch.Tensor) -> torch.Tensor:
+        output = _Replayed.apply(self, len(inputs), *inputs, *self.params)
+        self.pending = weakref.ref(output)
+        return output
+
+
+class _Replayed(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, graphs: TrainingGraph, count: int, *args):  # noqa: D102
+        for static, value in zip(graphs.inputs, args[:count], strict=True):
+            if static.data_ptr() != value.data_ptr():
+                static.copy_(value)
+        graphs.forward_graph.replay()
+        ctx.graphs = graphs
+        return graphs.output.detach()
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad_output):  # noqa: D102
+        graphs = ctx.graphs
+        graphs.pending = None
+        for param, grad in zip(graphs.params, graphs.grads, strict=True):
+            # autograd may have kept the last replay's gradient buffer as .grad itself (it steals fresh tensors);
+            # while gradients accumulate, that .grad must be copied before the replay overwrites the buffer
+            if grad is not None and param.grad is not None and param.grad.data_ptr() == grad.data_ptr():
+                param.grad = param.grad.clone()
+        graphs.grad_output.copy_(grad_output)
+        graphs.backward_graph.replay()
+        inputs = tuple(None if grad is None else grad.clone() for grad in graphs.input_grads)
+        return (None, None, *inputs, *(None if grad is None else grad.detach() for grad in graphs.grads))
