@@ -93,6 +93,16 @@ case $part in
     timeout 420 python3 bench/train_speed.py --shapes lines \
       --variants a,b,b-vision-graph,b-no-graphs,a-t4,b-t4,b-t4-vision-graph --steps 10 \
       --variant-timeout 90 --json "$OUT/train_ratios_graphs_h200_s5.json" ;;
+  s6a)
+    # next session, first call: the GPU tests (the accumulation fix, ocr_space/models/graph_capture.py); where a
+    # step's host time goes with both graphs on; why fp16 under the 15 GiB cap is slow (no cap / expandable
+    # segments). If the accumulation test passes, TrainPlan.graphs_vision/graphs_decoder can drop grad_accum == 1.
+    timeout 90 python3 -m pytest -q -p no:cacheprovider --noconftest -W ignore --tb=short \
+      tests/models/test_vision_graph.py 2>&1 | grep -v "^  warnings.warn\|Warning" | tail -30
+    timeout 150 python3 bench/profile_step.py --shape lines --mode small --batch 8 --ours --graphs --steps 8 \
+      --profile --host-profile 3 --json "$OUT/profile_host_graphs_h200.json" 2>&1 | tail -60
+    timeout 300 python3 bench/train_speed.py --shapes lines --variants b,b-fp16,b-t4,b-t4-expandable --steps 10 \
+      --variant-timeout 70 --json "$OUT/train_fp16_cap_h200.json" ;;
   fused)
     # next session: the fused LoRA Linear (branch speed2-fused-lora) against the defaults, in one call
     python3 bench/train_speed.py --shapes lines --variants a,b,b-fused-lora,a-t4,b-t4,b-t4-fused-lora --steps 10 \

@@ -73,6 +73,10 @@ def run(args) -> dict:
         started = time.perf_counter()
         model, processor = full_size_model("deepseek-ocr-2", device, dtype, experts_implementation=args.experts_impl)
         print(f"built model in {time.perf_counter() - started:.1f} s", flush=True)
+    if args.ours or args.graphs:
+        from ocr_space.models.loading import faster_image_encoding
+
+        faster_image_encoding(model, device)  # what load_model does: SAM's position indices on the device
     model.requires_grad_(False)
     model = get_peft_model(model, lora_config(family, LoraSettings(r=16, alpha=16, experts=not args.no_expert_lora)))
     if args.factored_experts:
@@ -94,6 +98,13 @@ def run(args) -> dict:
     batches = make_batches(processor, family, rows, args.batch, args.mode, args.answer_window)
     tokens = batches[0]["input_ids"].shape[1]
     casts_skipped = (lambda: adapter_input_casts_skipped(model)) if args.skip_casts else contextlib.nullcontext
+    graphs = contextlib.ExitStack()  # closed when the process ends
+    if args.graphs:  # train()'s defaults on CUDA: the image encoder and the decoder replayed as CUDA graphs
+        from ocr_space.models.decoder_graph import training_decoder_graphs
+        from ocr_space.models.vision_graph import training_vision_graphs
+
+        graphs.enter_context(training_vision_graphs(model))
+        graphs.enter_context(training_decoder_graphs(model))
     autocast = torch.autocast(device_type=device, dtype=dtype, enabled=device == "cuda" and dtype != torch.float32)
 
     def step(batch):
@@ -211,7 +222,9 @@ def main() -> None:
     parser.add_argument("--answer-window", action="store_true", help="logits only for the answer (train() default)")
     parser.add_argument("--skip-casts", action="store_true", help="no PEFT input casts under autocast (train() default)")
     parser.add_argument("--ours", action="store_true", help="all three of the above")
-    parser.add_argument("--compile", action="store_true", help="regional torch.compile of the layers (train() default)")
+    parser.add_argument("--compile", action="store_true", help="regional torch.compile of the layers")
+    parser.add_argument("--graphs", action="store_true",
+                        help="the image encoder and the decoder as CUDA graphs (train() default on CUDA)")
     parser.add_argument("--experts-impl", default=None, help="transformers experts implementation (eager, grouped_mm)")
     parser.add_argument("--cap-gib", type=float, default=0, help="per-process GPU memory cap (15 = a T4)")
     parser.add_argument("--profile", action="store_true")

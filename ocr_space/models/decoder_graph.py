@@ -69,6 +69,7 @@ class DecoderGraphs:
         self.graphs: OrderedDict[tuple, TrainingGraph] = OrderedDict()
         self.state = VisionGraphState()
         self.pool = None
+        self.grad_buffers: set[int] = set()  # the gradient buffers of all graphs in the shared pool
 
     def _eligible(self, inputs_embeds, attention_mask, position_ids, past_key_values, kwargs) -> bool:
         if switched_off() or inputs_embeds is None or position_ids is not None or past_key_values is not None:
@@ -128,7 +129,7 @@ class DecoderGraphs:
                 self.pool = torch.cuda.graph_pool_handle()
             with torch.autocast("cuda", dtype=autocast or torch.float32, enabled=autocast is not None,
                                 cache_enabled=False):
-                graph = TrainingGraph(self._run, (embeds,), trainable, pool=self.pool)
+                graph = TrainingGraph(self._run, (embeds,), trainable, pool=self.pool, registry=self.grad_buffers)
         except Exception as exc:  # noqa: BLE001 - a capture that fails is a reason to stay eager, reported
             reason = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
             self.state.failures[key] = reason

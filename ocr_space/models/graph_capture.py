@@ -6,11 +6,13 @@ side stream, captures the forward, then captures ``torch.autograd.grad`` of the 
 differs from it where training needs it:
 
 - gradients can accumulate over micro-batches. Autograd keeps a fresh gradient tensor as ``.grad`` without
-  copying it, which here is the graph's static buffer, so a second micro-batch's replay would overwrite the
-  first one's gradient. :class:`_Replayed` copies such a ``.grad`` before it replays.
+  copying it, which here is the graph's static gradient buffer. That buffer lives in the graph's memory pool,
+  where the forward graph, captured first, keeps its temporaries in memory the backward capture later reused.
+  So the next micro-batch's forward replay scribbles over the first micro-batch's ``.grad`` (on the H200 the
+  accumulated gradients came out as activation values). :class:`_Replayed` therefore copies any ``.grad`` that
+  still aliases a gradient buffer of the pool before it replays anything (``registry``).
 - after capture the capture's own autograd graph is dropped. Kept alive, it pins the weights'
-  gradient-accumulation nodes to the capture stream, and later backward passes accumulate there, out of order
-  with the main stream. On the H200 that gave garbage accumulated gradients before this was fixed.
+  gradient-accumulation nodes to the capture stream, and later backward passes accumulate there.
 - several graphs can share one memory pool when they never run interleaved (the decoder's length buckets).
 """
 
@@ -55,8 +57,11 @@ class TrainingGraph:
     """``run(*inputs)`` captured forward and backward; the backward yields the gradients of the inputs that
     require grad and of ``params``. Calling it is one autograd node (:class:`_Replayed`)."""
 
-    def __init__(self, run, samples: tuple[torch.Tensor, ...], params: list[torch.nn.Parameter], pool=None):
+    def __init__(self, run, samples: tuple[torch.Tensor, ...], params: list[torch.nn.Parameter], pool=None,
+                 registry: set[int] | None = None):
         self.params = params
+        #: addresses of the gradient buffers of every graph in this memory pool (shared with those graphs)
+        self.registry = registry if registry is not None else set()
         self.pending = None  # a weak reference to the output whose backward has not run yet
         self.inputs = tuple(s.detach().clone().requires_grad_(s.requires_grad) for s in samples)
         targets = [s for s in self.inputs if s.requires_grad] + list(params)
@@ -77,6 +82,7 @@ class TrainingGraph:
         it = iter(grads[:count])
         self.input_grads = tuple(next(it) if s.requires_grad else None for s in self.inputs)
         self.grads = tuple(grads[count:])
+        self.registry.update(grad.data_ptr() for grad in self.grads if grad is not None)
         self.output = self.output.detach()  # drops the capture's autograd graph (module doc)
 
     @property
@@ -90,9 +96,18 @@ class TrainingGraph:
         return output
 
 
+def _copy_aliased_gradients(params, registry: set[int]) -> None:
+    """Give every ``.grad`` that is still a graph's gradient buffer its own memory (module doc)."""
+    for param in params:
+        grad = param.grad
+        if grad is not None and grad.data_ptr() in registry:
+            param.grad = grad.clone()
+
+
 class _Replayed(torch.autograd.Function):
     @staticmethod
     def forward(ctx, graphs: TrainingGraph, count: int, *args):  # noqa: D102
+        _copy_aliased_gradients(graphs.params, graphs.registry)  # before any replay can overwrite them
         for static, value in zip(graphs.inputs, args[:count], strict=True):
             if static.data_ptr() != value.data_ptr():
                 static.copy_(value)
@@ -105,11 +120,7 @@ class _Replayed(torch.autograd.Function):
     def backward(ctx, grad_output):  # noqa: D102
         graphs = ctx.graphs
         graphs.pending = None
-        for param, grad in zip(graphs.params, graphs.grads, strict=True):
-            # autograd may have kept the last replay's gradient buffer as .grad itself (it steals fresh tensors);
-            # while gradients accumulate, that .grad must be copied before the replay overwrites the buffer
-            if grad is not None and param.grad is not None and param.grad.data_ptr() == grad.data_ptr():
-                param.grad = param.grad.clone()
+        _copy_aliased_gradients(graphs.params, graphs.registry)
         graphs.grad_output.copy_(grad_output)
         graphs.backward_graph.replay()
         inputs = tuple(None if grad is None else grad.clone() for grad in graphs.input_grads)

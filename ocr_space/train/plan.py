@@ -175,7 +175,21 @@ def resolve_plan(config: TrainConfig) -> TrainPlan:
                      warmup_steps=min(config.warmup_steps, config.steps), report_to=check_tracker(config.report_to),
                      compile=compiled, compile_note=compile_note, vision_graph=vision_graph and config.vision_graph,
                      vision_graph_note=vision_graph_note,
-                     decoder_graph=vision_graph and config.decoder_graph, world_size=world_size, strategy=strategy)
+                     decoder_graph=vision_graph and config.decoder_graph and grouped_experts_native(device),
+                     world_size=world_size, strategy=strategy)
+
+
+def grouped_experts_native(device: str) -> bool:
+    """True where transformers runs the routed experts as one grouped matmul (CUDA capability 8.0 and up).
+
+    On older GPUs (a T4 is 7.5) it falls back to a loop over the experts that reads the token counts on the
+    host, which a CUDA graph cannot capture, so the decoder is not graphed there.
+    """
+    if not device.startswith("cuda"):
+        return False
+    import torch
+
+    return torch.cuda.get_device_capability(torch.device(device)) >= (8, 0)
 
 
 def vision_graph_decision(config: TrainConfig, device: str, world_size: int) -> tuple[bool, str]:
@@ -195,8 +209,14 @@ def vision_graph_decision(config: TrainConfig, device: str, world_size: int) -> 
         return False, "several processes: DDP and FSDP act inside the backward, which a graph would freeze"
     if config.compile == "on":
         return False, "compile: on already compiles the encoder's layers"
-    parts = [name for name, on in (("image encoder", config.vision_graph), ("decoder", config.decoder_graph)) if on]
-    return True, f"the {' and the '.join(parts)} replayed as CUDA graphs, forward and backward"
+    decoder = config.decoder_graph and grouped_experts_native(device)
+    no_decoder = ("the decoder is not: this GPU (capability < 8.0) runs the routed experts in a loop driven by the "
+                  "host, which a graph cannot capture")
+    if not (config.vision_graph or decoder):
+        return False, f"vision_graph is off, and {no_decoder}"
+    parts = [name for name, on in (("image encoder", config.vision_graph), ("decoder", decoder)) if on]
+    note = f"the {' and the '.join(parts)} replayed as CUDA graphs, forward and backward"
+    return True, note + (f"; {no_decoder}" if config.decoder_graph and not decoder else "")
 
 
 def resolve_precision(config: TrainConfig, device: str) -> Precision:

@@ -88,6 +88,9 @@ def test_dispatcher_runs_the_tower_as_before_off_cuda(tiny_model_dir):
 
 
 def test_the_plan_says_why_the_encoder_is_not_graphed(monkeypatch):
+    from ocr_space.train import plan as plan_module
+
+    monkeypatch.setattr(plan_module, "grouped_experts_native", lambda device: True)  # an H200, say
     config = TrainConfig(model="m", data="d")
     assert vision_graph_decision(config, "cpu", 1) == (False, "CUDA graphs need a CUDA device, not cpu")
     assert vision_graph_decision(config, "cuda", 1)[0]
@@ -96,6 +99,10 @@ def test_the_plan_says_why_the_encoder_is_not_graphed(monkeypatch):
     assert "image encoder and the decoder" in vision_graph_decision(config, "cuda", 1)[1]
     assert "4-bit" in vision_graph_decision(config.replace(load_in_4bit=True), "cuda", 1)[1]
     assert "several processes" in vision_graph_decision(config, "cuda", 2)[1]
+    monkeypatch.setattr(plan_module, "grouped_experts_native", lambda device: False)  # a T4
+    graphed, note = vision_graph_decision(config, "cuda", 1)
+    assert graphed and note.startswith("the image encoder replayed") and "the decoder is not" in note
+    assert vision_graph_decision(config.replace(vision_graph=False), "cuda", 1)[1].startswith("vision_graph is off")
     monkeypatch.setenv(ENV_SWITCH, "0")
     assert vision_graph_decision(config, "cuda", 1) == (False, f"{ENV_SWITCH}=0")
 
@@ -240,3 +247,46 @@ def test_decoder_replays_eager_outputs_and_gradients(tiny_model_dir):
         assert close(out_g, out_e) and close(in_g, in_e)
         for name, grad in grads_e.items():
             assert close(grads_g[name], grad), name
+
+
+# -- accumulating replayed gradients (the logic, with a stand-in for the CUDA graphs) ---------------------------
+
+
+class _ScribblingGraphs:
+    """What a captured ``y = x * w`` does on replay, with the hazard of a real memory pool: the forward graph's
+    temporaries share memory with the backward graph's gradient buffer, so a forward replay overwrites it."""
+
+    def __init__(self, weight: torch.nn.Parameter):
+        from types import SimpleNamespace
+
+        from ocr_space.models.graph_capture import TrainingGraph
+
+        graphs = TrainingGraph.__new__(TrainingGraph)
+        graphs.params, graphs.pending = [weight], None
+        graphs.inputs = (torch.zeros(3),)
+        graphs.output, graphs.grad_output = torch.zeros(3), torch.zeros(3)
+        graphs.grads, graphs.input_grads = (torch.zeros(3),), (None,)
+        graphs.registry = {graphs.grads[0].data_ptr()}
+
+        def forward():
+            graphs.output.copy_(graphs.inputs[0] * weight.detach())
+            graphs.grads[0].fill_(123.0)  # a temporary of the forward graph, where the gradient buffer lives
+
+        def backward():
+            graphs.grads[0].copy_(graphs.grad_output * graphs.inputs[0])
+
+        graphs.forward_graph = SimpleNamespace(replay=forward)
+        graphs.backward_graph = SimpleNamespace(replay=backward)
+        self.graphs = graphs
+
+
+def test_accumulated_gradients_survive_the_next_forward_replay():
+    weight = torch.nn.Parameter(torch.tensor([1.0, 2.0, 3.0]))
+    graphs = _ScribblingGraphs(weight).graphs
+    batches = [torch.tensor([1.0, 0.5, -1.0]), torch.tensor([2.0, -3.0, 0.25])]
+    for x in batches:  # two micro-batches, gradients accumulating in weight.grad
+        graphs(x).sum().backward()
+    assert torch.equal(weight.grad, batches[0] + batches[1])
+    weight.grad = None  # the optimizer's zero_grad(set_to_none=True): one micro-batch per step
+    graphs(batches[0]).sum().backward()
+    assert torch.equal(weight.grad, batches[0])
