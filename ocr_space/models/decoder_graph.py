@@ -29,7 +29,7 @@ import torch
 import torch.nn.functional as F
 
 from ocr_space.models.graph_capture import TrainingGraph
-from ocr_space.models.vision_graph import VisionGraphState, switched_off
+from ocr_space.models.vision_graph import GraphState, switched_off
 
 log = logging.getLogger("ocr_space.models")
 
@@ -67,7 +67,7 @@ class DecoderGraphs:
         self.decoder = decoder
         self.eager_forward = forward
         self.graphs: OrderedDict[tuple, TrainingGraph] = OrderedDict()
-        self.state = VisionGraphState()
+        self.state = GraphState()
         self.pool = None
         self.grad_buffers: set[int] = set()  # the gradient buffers of all graphs in the shared pool
 

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import types
 from collections import OrderedDict
 from contextlib import contextmanager
@@ -52,7 +53,7 @@ def switched_off() -> bool:
 
 
 @dataclass
-class VisionGraphState:
+class GraphState:
     """What the dispatcher did, for reports and status files."""
 
     captured: int = 0
@@ -75,7 +76,8 @@ class VisionGraphs:
         self.inference_max_batch = inference_max_batch
         self.training_enabled = False
         self.graphs: OrderedDict[tuple, object] = OrderedDict()
-        self.state = VisionGraphState()
+        self.state = GraphState()
+        self._lock = threading.Lock()
 
     # -- which calls replay ----------------------------------------------------------------------------------
     def signature(self, pixel_values, kwargs: dict) -> tuple | None:
@@ -104,22 +106,26 @@ class VisionGraphs:
     def __call__(self, pixel_values, **kwargs):
         key = self.signature(pixel_values, kwargs)
         if key is None or key in self.state.failures:
-            self.state.eager_calls += 1
-            return self.eager_forward(pixel_values, **kwargs)
-        graph = self.graphs.get(key)
-        if graph is not None and graph.busy:  # the same shape twice in one step
-            self.state.eager_calls += 1
-            return self.eager_forward(pixel_values, **kwargs)
-        if graph is None:
-            graph = self._capture(key, pixel_values)
+            return self._eager(pixel_values, kwargs)
+        # one caller at a time: a replay's static input and output are shared (the app serves requests in threads)
+        with self._lock:
+            graph = self.graphs.get(key)
+            if graph is not None and graph.busy:  # the same shape twice in one step
+                return self._eager(pixel_values, kwargs)
             if graph is None:
-                self.state.eager_calls += 1
-                return self.eager_forward(pixel_values, **kwargs)
-        self.graphs.move_to_end(key)
-        self.state.replays += 1
+                graph = self._capture(key, pixel_values)
+                if graph is None:
+                    return self._eager(pixel_values, kwargs)
+            self.graphs.move_to_end(key)
+            self.state.replays += 1
+            features = graph(pixel_values)
         from transformers.modeling_outputs import BaseModelOutput
 
-        return BaseModelOutput(last_hidden_state=graph(pixel_values))
+        return BaseModelOutput(last_hidden_state=features)
+
+    def _eager(self, pixel_values, kwargs: dict):
+        self.state.eager_calls += 1
+        return self.eager_forward(pixel_values, **kwargs)
 
     def _features(self, pixel_values: torch.Tensor) -> torch.Tensor:
         return self.eager_forward(pixel_values).last_hidden_state
