@@ -264,16 +264,20 @@ def run_ocr_space(model_dir: str, shape: str, steps: int, dtype: str, tiny: bool
     config = preset(preset_name, model=model_dir, data=str(data_dir),
                     out=str(work / f"run-{shape}-{dtype}-{os.getpid()}"), steps=steps, eval_samples=0,
                     save_steps=10_000, precision=dtype if not tiny else "fp32", **(overrides or {}))
-    stamps: list[float] = []
+    marks: list[tuple[float, int]] = []  # (time, step) of each logged step: about one a second on a GPU
     captured = _capture_training_model()
     started = time.perf_counter()
-    result = train(config, on_event=lambda event: stamps.append(time.perf_counter()))
+    result = train(config, on_event=lambda event: marks.append((time.perf_counter(), event["step"])))
+    step_times: list[float] = []  # per step: each interval between two logs spread over the steps it covers
+    for (t0, s0), (t1, s1) in zip(marks, marks[1:], strict=False):
+        step_times += [(t1 - t0) / (s1 - s0)] * (s1 - s0)
     status = RunDir(config.out).read_status()
     plan = status.get("plan", {})  # what the run resolved: optimizer, checkpointing, memory
     return {"compile": status.get("compile"), "cuda_graphs": status.get("cuda_graphs"),
-            "graphs_note": plan.get("vision_graph_note"), "first_step_s": stamps[0] - started if stamps else None,
+            "graphs_note": plan.get("vision_graph_note"), "first_log_s": marks[0][0] - started if marks else None,
+            "first_logged_step": marks[0][1] if marks else None,
             "train_wall_s": time.perf_counter() - started, **captured,
-            "step_times": [b - a for a, b in zip(stamps, stamps[1:], strict=False)],
+            "step_times": step_times,
             "samples_per_step": config.batch_size * config.grad_accum,
             "mode": config.mode or get_family("deepseek-ocr-2").training_mode, "optim": plan.get("optim"),
             "batch_size": plan.get("batch_size", config.batch_size),

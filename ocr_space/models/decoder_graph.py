@@ -10,7 +10,8 @@ step runs only one of them, forward then backward.
 Padding at the end changes nothing for the real tokens: the collator pads on the right, attention is causal,
 and every token is routed to its experts on its own. So real tokens see only real tokens before them, and the
 padded positions, whose labels are ignored, are cut off again before the LM head. The graph therefore runs
-without a padding mask (plain causal attention), and a batch that is not right-padded runs eagerly.
+without a padding mask (plain causal attention). Checking that a batch is right-padded on the host would make
+it wait for the GPU every step, so the check runs on the device and stops the run if it ever fails.
 
 :func:`training_decoder_graphs` switches this on for a training run. Calls that do not fit (generation with a
 cache, outputs of hidden states or router logits, no gradient, not on CUDA) run the decoder as before. A failed
@@ -51,13 +52,17 @@ def padded_length(length: int, bucket: int = BUCKET) -> int:
     return int(math.ceil(length / bucket) * bucket)
 
 
-def right_padded(attention_mask: torch.Tensor | None) -> bool:
-    """True when every row is ones then zeros (or there is no mask). Reads the mask: one host sync."""
+def check_right_padded(attention_mask: torch.Tensor | None) -> bool:
+    """False for a mask that cannot be right padding (not 2-D). A 2-D mask is checked on the device, without
+    making the host wait: rows that are not ones-then-zeros stop the run with a device-side assert instead of
+    training on a wrong mask. train()'s collator always pads on the right."""
     if attention_mask is None:
         return True
     if attention_mask.dim() != 2:
         return False
-    return bool((attention_mask[:, 1:] <= attention_mask[:, :-1]).all())
+    torch._assert_async((attention_mask[:, 1:] <= attention_mask[:, :-1]).all(),
+                        "the decoder's CUDA graph needs right-padded batches (ocr_space.models.decoder_graph)")
+    return True
 
 
 class DecoderGraphs:
@@ -81,7 +86,7 @@ class DecoderGraphs:
         for name, value in kwargs.items():
             if name not in _IGNORABLE and not (name in _FALSY_FLAGS and not value):
                 return False
-        return right_padded(attention_mask)
+        return check_right_padded(attention_mask)
 
     def _key(self, shape: tuple, inputs_embeds) -> tuple:
         params = list(self.decoder.parameters())

@@ -32,7 +32,8 @@ def gpu_memory_gib() -> float | None:
 
 
 class EventLogCallback(TrainerCallback):
-    """One ``events.jsonl`` line per optimizer step: step, loss, lr, grad_norm, samples/s, elapsed, ETA, GPU memory.
+    """One ``events.jsonl`` line per logged step (every step, or about one a second on a GPU: :class:`LogPacing`):
+    step, loss, lr, grad_norm, samples/s, elapsed, ETA, GPU memory.
 
     ``on_event`` (optional) receives each event too: the CLI prints it as a progress line. In a multi-process
     run only the first process reports (the loss the Trainer logs is already averaged over the processes), and
@@ -85,6 +86,32 @@ class EventLogCallback(TrainerCallback):
                  event["grad_norm"], event["eta"])
         if self.on_event:
             self.on_event(event)
+
+
+class LogPacing(TrainerCallback):
+    """Log the loss at most every ``min_interval_s`` seconds, and at the last step.
+
+    Logging reads the loss and the gradient norm off the GPU (``.item()``), which makes the host wait until the
+    GPU has finished the step. At one log per step the host can never run ahead, so a fast GPU idles while the
+    next step is prepared. Logged losses stay exact: the Trainer averages the steps since the previous log.
+    With ``min_interval_s`` 0 every step is logged (CPU runs, where nothing runs ahead anyway).
+    """
+
+    def __init__(self, min_interval_s: float, clock: Callable[[], float] = time.monotonic):
+        self.min_interval_s = min_interval_s
+        self.clock = clock
+        self._last_log = 0.0
+
+    def on_train_begin(self, args, state, control, **kwargs):
+        self._last_log = self.clock()
+
+    def on_step_end(self, args, state, control, **kwargs):
+        now = self.clock()
+        last = state.global_step >= state.max_steps or control.should_training_stop  # the end, or a cancel
+        if last or now - self._last_log >= self.min_interval_s:
+            control.should_log = True
+            self._last_log = now
+        return control
 
 
 class CancelCallback(TrainerCallback):

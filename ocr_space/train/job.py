@@ -31,6 +31,8 @@ from ocr_space.train.run_dir import RunDir
 log = logging.getLogger("ocr_space.train")
 
 METRICS_SPLIT = "test"
+#: on a GPU the loss is logged at most this often (callbacks.LogPacing); on CPU every step
+LOG_INTERVAL_S = 1.0
 
 
 @dataclass
@@ -285,7 +287,7 @@ def _build_trainer(context: RunContext, plan: TrainPlan, loaded: LoadedModel, tr
     from transformers import PrinterCallback, TrainingArguments
 
     from ocr_space.train import tracking
-    from ocr_space.train.callbacks import CancelCallback, DecoderOnlyCheckpointing, EventLogCallback
+    from ocr_space.train.callbacks import CancelCallback, DecoderOnlyCheckpointing, EventLogCallback, LogPacing
     from ocr_space.train.checkpoints import AdapterCheckpointTrainer
     from ocr_space.train.data_parallel import trainer_arguments
 
@@ -309,7 +311,10 @@ def _build_trainer(context: RunContext, plan: TrainPlan, loaded: LoadedModel, tr
         use_cpu=loaded.device == "cpu",
         activation_checkpointing=checkpointing,
         activation_checkpointing_kwargs={"use_reentrant": False} if checkpointing else None,
-        logging_steps=1,
+        # logged by LogPacing: every step on CPU, about once a second on a GPU, where a log per step would make the
+        # host wait for every step to finish (the loss is read off the GPU) instead of preparing the next one
+        logging_strategy="no",
+        logging_nan_inf_filter=False,  # its per-step check reads the loss too; a NaN loss is logged as NaN
         save_strategy="steps",
         save_steps=config.save_steps,
         save_total_limit=config.save_total_limit,
@@ -329,7 +334,8 @@ def _build_trainer(context: RunContext, plan: TrainPlan, loaded: LoadedModel, tr
         train_dataset=train_rows,
         data_collator=_training_collator(config, loaded, plan.mode),
         processing_class=loaded.processor,
-        callbacks=[EventLogCallback(run, plan.samples_per_step, context.on_event), cancel_callback]
+        callbacks=[EventLogCallback(run, plan.samples_per_step, context.on_event), cancel_callback,
+                   LogPacing(LOG_INTERVAL_S if loaded.device.startswith("cuda") else 0.0)]
         + ([DecoderOnlyCheckpointing()] if memory.gradient_checkpointing == "decoder" else [])
         + tracking.callbacks(plan.report_to, run),
     )

@@ -184,13 +184,14 @@ def test_batches_are_padded_to_length_buckets():
 
 
 def test_only_right_padded_batches_run_without_a_padding_mask():
-    from ocr_space.models.decoder_graph import right_padded
+    from ocr_space.models.decoder_graph import check_right_padded
 
-    assert right_padded(None)
-    assert right_padded(torch.tensor([[1, 1, 1], [1, 1, 0], [1, 0, 0]]))
-    assert not right_padded(torch.tensor([[0, 1, 1], [1, 1, 1]]))  # left padding
-    assert not right_padded(torch.tensor([[1, 0, 1]]))
-    assert not right_padded(torch.ones(1, 1, 3, 3))  # a prepared 4-D mask
+    assert check_right_padded(None)
+    assert check_right_padded(torch.tensor([[1, 1, 1], [1, 1, 0], [1, 0, 0]]))
+    assert not check_right_padded(torch.ones(1, 1, 3, 3))  # a prepared 4-D mask runs eagerly
+    for mask in ([[0, 1, 1], [1, 1, 1]], [[1, 0, 1]]):  # left padding, a hole: stop (on CPU the assert is at once)
+        with pytest.raises(RuntimeError, match="right-padded"):
+            check_right_padded(torch.tensor(mask))
 
 
 def test_decoder_dispatcher_runs_the_decoder_as_before_off_cuda(tiny_model_dir):
