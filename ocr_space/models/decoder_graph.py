@@ -29,8 +29,8 @@ from contextlib import contextmanager
 import torch
 import torch.nn.functional as F
 
-from ocr_space.models.graph_capture import TrainingGraph
-from ocr_space.models.vision_graph import GraphState, switched_off
+from ocr_space.models.graph_capture import GraphState, TrainingGraph
+from ocr_space.models.vision_graph import switched_off
 
 log = logging.getLogger("ocr_space.models")
 
@@ -136,15 +136,10 @@ class DecoderGraphs:
                                 cache_enabled=False):
                 graph = TrainingGraph(self._run, (embeds,), trainable, pool=self.pool, registry=self.grad_buffers)
         except Exception as exc:  # noqa: BLE001 - a capture that fails is a reason to stay eager, reported
-            reason = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
-            self.state.failures[key] = reason
-            log.warning("decoder stays eager for length %d: CUDA graph capture failed (%s)", key[0][1], reason)
-            torch.cuda.synchronize()
+            log.warning("decoder stays eager for length %d: CUDA graph capture failed (%s)", key[0][1],
+                        self.state.failed(key, exc))
             return None
-        self.graphs[key] = graph
-        self.state.captured += 1
-        while len(self.graphs) > MAX_GRAPHS:
-            self.graphs.popitem(last=False)
+        self.state.keep(self.graphs, key, graph, MAX_GRAPHS)
         log.info("decoder captured as CUDA graphs (forward and backward) for %d x %d tokens", key[0][0], key[0][1])
         return graph
 

@@ -19,11 +19,42 @@ differs from it where training needs it:
 from __future__ import annotations
 
 import weakref
+from collections import OrderedDict
+from dataclasses import dataclass, field
 
 import torch
 
 #: eager runs on a side stream before a capture (cuDNN/cuBLAS pick their kernels; lazy state settles)
 WARMUP_RUNS = 2
+
+
+@dataclass
+class GraphState:
+    """What the dispatcher did, for reports and status files."""
+
+    captured: int = 0
+    replays: int = 0
+    eager_calls: int = 0
+    failures: dict[tuple, str] = field(default_factory=dict)  # by signature
+
+    def failed(self, key: tuple, exc: Exception) -> str:
+        """Record why the capture for ``key`` failed (that signature then runs eagerly); returns the reason."""
+        reason = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
+        self.failures[key] = reason
+        torch.cuda.synchronize()  # let the aborted capture's work finish before eager work follows
+        return reason
+
+    def keep(self, cache: OrderedDict, key: tuple, graph, limit: int) -> None:
+        """Add a captured graph to ``cache``, dropping the least recently used beyond ``limit``."""
+        cache[key] = graph
+        self.captured += 1
+        while len(cache) > limit:
+            cache.popitem(last=False)
+
+    def as_dict(self) -> dict:
+        """Plain JSON values: failures by input shape."""
+        return {"captured": self.captured, "replays": self.replays, "eager_calls": self.eager_calls,
+                "failures": {str(key[0]): reason for key, reason in self.failures.items()}}
 
 
 def _warm_up(work) -> None:

@@ -34,11 +34,10 @@ import threading
 import types
 from collections import OrderedDict
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 
 import torch
 
-from ocr_space.models.graph_capture import ForwardGraph, TrainingGraph
+from ocr_space.models.graph_capture import ForwardGraph, GraphState, TrainingGraph
 
 log = logging.getLogger("ocr_space.models")
 
@@ -50,21 +49,6 @@ MAX_GRAPHS = 4
 
 def switched_off() -> bool:
     return os.environ.get(ENV_SWITCH, "1").strip().lower() in ("0", "false", "off", "no")
-
-
-@dataclass
-class GraphState:
-    """What the dispatcher did, for reports and status files."""
-
-    captured: int = 0
-    replays: int = 0
-    eager_calls: int = 0
-    failures: dict[tuple, str] = field(default_factory=dict)  # by signature
-
-    def as_dict(self) -> dict:
-        """Plain JSON values: failures by input shape."""
-        return {"captured": self.captured, "replays": self.replays, "eager_calls": self.eager_calls,
-                "failures": {str(key[0]): reason for key, reason in self.failures.items()}}
 
 
 class VisionGraphs:
@@ -143,16 +127,10 @@ class VisionGraphs:
                     with torch.no_grad():
                         graph = ForwardGraph(self._features, pixel_values)
         except Exception as exc:  # noqa: BLE001 - a capture that fails is a reason to stay eager, reported
-            reason = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
-            self.state.failures[key] = reason
             log.warning("vision encoder stays eager for input %s: CUDA graph capture failed (%s)",
-                        tuple(pixel_values.shape), reason)
-            torch.cuda.synchronize()
+                        tuple(pixel_values.shape), self.state.failed(key, exc))
             return None
-        self.graphs[key] = graph
-        self.state.captured += 1
-        while len(self.graphs) > MAX_GRAPHS:
-            self.graphs.popitem(last=False)
+        self.state.keep(self.graphs, key, graph, MAX_GRAPHS)
         log.info("vision encoder captured as a CUDA graph for input %s (%s)", tuple(pixel_values.shape),
                  "forward and backward" if trainable else "forward")
         return graph

@@ -291,3 +291,18 @@ def test_accumulated_gradients_survive_the_next_forward_replay():
     weight.grad = None  # the optimizer's zero_grad(set_to_none=True): one micro-batch per step
     graphs(batches[0]).sum().backward()
     assert torch.equal(weight.grad, batches[0])
+
+
+def test_the_state_keeps_the_latest_graphs_and_says_why_a_capture_failed(monkeypatch):
+    from collections import OrderedDict
+
+    from ocr_space.models.graph_capture import GraphState
+
+    monkeypatch.setattr(torch.cuda, "synchronize", lambda: None)  # after a failed capture on a GPU
+    state, cache = GraphState(), OrderedDict()
+    for index in range(3):
+        state.keep(cache, ((index, 3), "bf16"), f"graph {index}", limit=2)
+    assert list(cache.values()) == ["graph 1", "graph 2"] and state.captured == 3
+    reason = state.failed(((1, 3, 8, 8), "bf16"), RuntimeError("operation not permitted when stream is capturing\nmore"))
+    assert reason == "RuntimeError: operation not permitted when stream is capturing"
+    assert state.as_dict()["failures"] == {"(1, 3, 8, 8)": reason}
