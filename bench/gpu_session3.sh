@@ -103,6 +103,16 @@ case $part in
       --profile --host-profile 3 --json "$OUT/profile_host_graphs_h200.json" 2>&1 | tail -60
     timeout 300 python3 bench/train_speed.py --shapes lines --variants b,b-fp16,b-t4,b-t4-expandable --steps 10 \
       --variant-timeout 70 --json "$OUT/train_fp16_cap_h200.json" ;;
+  s6a)
+    # session 6, first call: the GPU tests (the accumulation fix; graph keys from graph_capture.module_signature),
+    # then generation with the routed experts' kernels picked by size (ocr_space.models.sized_experts) against
+    # transformers' own switch to batched_mm, at batch 32 on the dynamic and the static cache, and at batch 1
+    timeout 100 python3 -m pytest -q -p no:cacheprovider --noconftest -W ignore --tb=short \
+      tests/models/test_vision_graph.py 2>&1 | grep -v "^  warnings.warn\|Warning" | tail -30
+    timeout 250 python3 bench/infer_speed.py --lines 64 --batch-sizes 32 --new-tokens 32 --decode eager,static \
+      --experts transformers,sized,grouped --json "$OUT/infer_experts_b32_h200.json" 2>&1 | grep -v "^{"
+    timeout 150 python3 bench/infer_speed.py --lines 16 --batch-sizes 1 --lines-b1 16 --new-tokens 32 --decode auto \
+      --experts sized,transformers,grouped --json "$OUT/infer_experts_b1_h200.json" 2>&1 | grep -v "^{" ;;
   fused)
     # next session: the fused LoRA Linear (branch speed2-fused-lora) against the defaults, in one call
     python3 bench/train_speed.py --shapes lines --variants a,b,b-fused-lora,a-t4,b-t4,b-t4-fused-lora --steps 10 \

@@ -74,9 +74,9 @@ def run(args) -> dict:
         model, processor = full_size_model("deepseek-ocr-2", device, dtype, experts_implementation=args.experts_impl)
         print(f"built model in {time.perf_counter() - started:.1f} s", flush=True)
     if args.ours or args.graphs:
-        from ocr_space.models.loading import faster_image_encoding
+        from ocr_space.models.loading import faster_paths
 
-        faster_image_encoding(model, device)  # what load_model does: SAM's position indices on the device
+        faster_paths(model, device)  # what load_model does: SAM's position indices on the device
     model.requires_grad_(False)
     model = get_peft_model(model, lora_config(family, LoraSettings(r=16, alpha=16, experts=not args.no_expert_lora)))
     if args.factored_experts:

@@ -29,7 +29,7 @@ from contextlib import contextmanager
 import torch
 import torch.nn.functional as F
 
-from ocr_space.models.graph_capture import GraphState, TrainingGraph
+from ocr_space.models.graph_capture import GraphState, TrainingGraph, model_part, module_signature
 from ocr_space.models.vision_graph import switched_off
 
 log = logging.getLogger("ocr_space.models")
@@ -89,12 +89,7 @@ class DecoderGraphs:
         return check_right_padded(attention_mask)
 
     def _key(self, shape: tuple, inputs_embeds) -> tuple:
-        params = list(self.decoder.parameters())
-        autocast = torch.get_autocast_dtype("cuda") if torch.is_autocast_enabled("cuda") else None
-        adapters = tuple((m.disable_adapters, m.merged, tuple(m.active_adapters))
-                         for m in self.decoder.modules() if hasattr(m, "lora_A") and hasattr(m, "merged"))
-        return (shape, inputs_embeds.dtype, inputs_embeds.requires_grad, autocast, self.decoder.training,
-                (params[0].data_ptr(), params[-1].data_ptr()), adapters)
+        return (shape, inputs_embeds.dtype, inputs_embeds.requires_grad) + module_signature(self.decoder)
 
     def __call__(self, input_ids=None, attention_mask=None, position_ids=None, past_key_values=None,
                  inputs_embeds=None, use_cache=None, **kwargs):
@@ -146,11 +141,7 @@ class DecoderGraphs:
 
 def decoder_of(model):
     """DeepSeek-OCR-2's text decoder (``model.model.language_model``), or None."""
-    base = model.get_base_model() if hasattr(model, "get_base_model") else model
-    decoder = getattr(getattr(base, "model", None), "language_model", None)
-    if decoder is None or type(decoder).__name__ != "DeepseekOcr2TextModel":
-        return None
-    return decoder
+    return model_part(model, "language_model", "DeepseekOcr2TextModel")
 
 
 @contextmanager

@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import torch
 
+from ocr_space.models.sized_experts import SIZED_EXPERTS
+
 #: the name registered in transformers' ExpertsInterface
 FACTORED_EXPERTS = "ocr_space_factored_lora"
 _BASE_IMPLEMENTATION = "grouped_mm"
@@ -142,7 +144,7 @@ def use_factored_expert_lora(model) -> bool:
     """Switch ``model`` (a transformers or PEFT model) to the factored experts; True if it now uses them.
 
     Call it after the adapters are attached. Only models on transformers'
-    ``grouped_mm`` experts are switched: that is the path this one extends,
+    ``grouped_mm`` experts (or the sized choice between it and ``batched_mm``) are switched: that is the path this one extends,
     and an ``eager`` choice (no grouped matmul on this torch) is left alone.
     Models without LoRA on routed experts are untouched.
     """
@@ -152,7 +154,7 @@ def use_factored_expert_lora(model) -> bool:
     base = model.get_base_model() if hasattr(model, "get_base_model") else model
     config = getattr(base, "config", None)
     current = getattr(config, "_experts_implementation", None)
-    if current not in (_BASE_IMPLEMENTATION, FACTORED_EXPERTS) or not hasattr(base, "set_experts_implementation"):
+    if current not in (_BASE_IMPLEMENTATION, SIZED_EXPERTS, FACTORED_EXPERTS) or not hasattr(base, "set_experts_implementation"):
         return False
     wrappers = [module for module in model.modules() if isinstance(module, ParamWrapper)]
     by_experts: dict = {}

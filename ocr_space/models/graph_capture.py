@@ -57,6 +57,33 @@ class GraphState:
                 "failures": {str(key[0]): reason for key, reason in self.failures.items()}}
 
 
+def model_part(model, attribute: str, class_name: str):
+    """``model.model.<attribute>`` when it is a ``class_name`` (PEFT wrappers unwrapped), else None.
+
+    The dispatchers apply only to DeepSeek-OCR-2's own modules, whose shapes and calls they know.
+    """
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    part = getattr(getattr(base, "model", None), attribute, None)
+    if part is None or type(part).__name__ != class_name:
+        return None
+    return part
+
+
+def module_signature(module: torch.nn.Module) -> tuple:
+    """What a captured graph of ``module`` baked in besides its input's shape, as a hashable key part.
+
+    A graph replays fixed kernels on fixed addresses: it is stale once the weights move (``.to``, a reload), the
+    autocast dtype or train/eval mode changes, or PEFT adds, merges, switches or disables an adapter. The
+    adapter state is scanned on every call, since PEFT may wrap layers after the dispatcher was installed.
+    """
+    params = list(module.parameters())
+    where = (params[0].data_ptr(), params[-1].data_ptr()) if params else ()
+    autocast = torch.get_autocast_dtype("cuda") if torch.is_autocast_enabled("cuda") else None
+    adapters = tuple((m.disable_adapters, m.merged, tuple(m.active_adapters), tuple(m.lora_A.keys()))
+                     for m in module.modules() if hasattr(m, "lora_A") and hasattr(m, "merged"))
+    return (autocast, module.training, where, adapters)
+
+
 def _warm_up(work) -> None:
     stream = torch.cuda.Stream()
     stream.wait_stream(torch.cuda.current_stream())

@@ -155,23 +155,27 @@ def load_model(
     elif folder is not None and (folder / RESOLUTION_FILE).is_file():  # a merged model keeps its adapter's record
         adapter_mode = read_adapter_mode(str(folder), family)
     model.eval()
-    faster_image_encoding(model, device, quantized=quantization_config is not None)
+    faster_paths(model, device, quantized=quantization_config is not None)
     log.info("loaded %s (adapter=%s) on %s as %s", reference, adapter, device, dtype_name(torch_dtype))
     return LoadedModel(model=model, processor=processor, family=family, source=reference,
                        adapter=str(adapter).strip() if adapter else None, device=device, dtype=torch_dtype,
                        adapter_mode=adapter_mode)
 
 
-def faster_image_encoding(model, device: str, quantized: bool = False) -> None:
-    """SAM's position lookup without host waits, and on CUDA the encoder replayed as CUDA graphs where it can be
-    (one image at a time; training turns on its own graphs): both give the same numbers, faster. Not for
-    quantized weights, whose bitsandbytes kernels are not captured."""
+def faster_paths(model, device: str, quantized: bool = False) -> None:
+    """Same numbers, faster: SAM's position lookup without host waits everywhere; on CUDA the image encoder
+    replayed as CUDA graphs where it can be (one image at a time; training turns on its own graphs; not for
+    quantized weights, whose bitsandbytes kernels are not captured) and the routed experts' kernel chosen by the
+    number of routed rows (:mod:`ocr_space.models.sized_experts`)."""
     from ocr_space.models.sam_rel_pos import device_side_rel_pos
+    from ocr_space.models.sized_experts import use_sized_experts
     from ocr_space.models.vision_graph import install_vision_graphs
 
     device_side_rel_pos(model)
-    if str(device).startswith("cuda") and not quantized:
-        install_vision_graphs(model)
+    if str(device).startswith("cuda"):
+        use_sized_experts(model)
+        if not quantized:
+            install_vision_graphs(model)
 
 
 def attach_adapter(model, adapter: str, base: str | None = None):

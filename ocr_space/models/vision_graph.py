@@ -37,7 +37,7 @@ from contextlib import contextmanager
 
 import torch
 
-from ocr_space.models.graph_capture import ForwardGraph, GraphState, TrainingGraph
+from ocr_space.models.graph_capture import ForwardGraph, GraphState, TrainingGraph, model_part, module_signature
 
 log = logging.getLogger("ocr_space.models")
 
@@ -76,15 +76,7 @@ class VisionGraphs:
             return None
         if not grad and pixel_values.shape[0] > self.inference_max_batch:
             return None
-        autocast = torch.get_autocast_dtype("cuda") if torch.is_autocast_enabled("cuda") else None
-        where = (params[0].data_ptr(), params[-1].data_ptr()) if params else ()
-        return (tuple(pixel_values.shape), pixel_values.dtype, pixel_values.device, grad, autocast,
-                self.tower.training, where, self._adapter_state())
-
-    def _adapter_state(self) -> tuple:
-        # scanned on every call: PEFT may wrap the tower's layers after the dispatcher is installed
-        return tuple((m.disable_adapters, m.merged, tuple(m.active_adapters), tuple(m.lora_A.keys()))
-                     for m in self.tower.modules() if hasattr(m, "lora_A") and hasattr(m, "merged"))
+        return (tuple(pixel_values.shape), pixel_values.dtype, pixel_values.device, grad) + module_signature(self.tower)
 
     # -- the call --------------------------------------------------------------------------------------------
     def __call__(self, pixel_values, **kwargs):
@@ -138,12 +130,7 @@ class VisionGraphs:
 
 def vision_tower_of(model):
     """The image encoder module this applies to (DeepSeek-OCR-2's ``vision_tower``), or None."""
-    base = model.get_base_model() if hasattr(model, "get_base_model") else model
-    inner = getattr(base, "model", None)
-    tower = getattr(inner, "vision_tower", None)
-    if tower is None or type(tower).__name__ != "DeepseekOcr2VisionModel":
-        return None
-    return tower
+    return model_part(model, "vision_tower", "DeepseekOcr2VisionModel")
 
 
 def install_vision_graphs(model, inference_max_batch: int = 1) -> VisionGraphs | None:

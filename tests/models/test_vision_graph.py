@@ -306,3 +306,45 @@ def test_the_state_keeps_the_latest_graphs_and_says_why_a_capture_failed(monkeyp
     reason = state.failed(((1, 3, 8, 8), "bf16"), RuntimeError("operation not permitted when stream is capturing\nmore"))
     assert reason == "RuntimeError: operation not permitted when stream is capturing"
     assert state.as_dict()["failures"] == {"(1, 3, 8, 8)": reason}
+
+
+def test_a_graph_key_changes_with_anything_the_graph_baked_in():
+    from peft import LoraConfig, get_peft_model
+
+    from ocr_space.models.graph_capture import module_signature
+
+    class Block(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.proj = torch.nn.Linear(4, 4)
+
+    model = get_peft_model(Block(), LoraConfig(r=2, target_modules=["proj"]))
+    part = model.get_base_model()
+    keys = [module_signature(part)]
+    assert module_signature(part) == keys[0]  # nothing changed, the same key
+    part.eval()
+    keys.append(module_signature(part))
+    with model.disable_adapter():
+        keys.append(module_signature(part))
+    model.add_adapter("second", LoraConfig(r=2, target_modules=["proj"]))
+    keys.append(module_signature(part))
+    model.set_adapter("second")
+    keys.append(module_signature(part))
+    model.merge_adapter()
+    keys.append(module_signature(part))
+    model.unmerge_adapter()
+    part.double()  # new weight storage: a graph's addresses would be stale
+    keys.append(module_signature(part))
+    assert len(set(keys)) == len(keys)
+
+
+def test_the_dispatchers_find_deepseek_ocr2_parts_only(tiny_model_dir):
+    from ocr_space.models import load_model
+    from ocr_space.models.decoder_graph import decoder_of
+    from ocr_space.models.graph_capture import model_part
+
+    model = load_model(str(tiny_model_dir), device="cpu").model
+    assert type(vision_tower_of(model)).__name__ == "DeepseekOcr2VisionModel"
+    assert type(decoder_of(model)).__name__ == "DeepseekOcr2TextModel"
+    assert model_part(model, "vision_tower", "SomeOtherVisionModel") is None
+    assert model_part(torch.nn.Linear(2, 2), "vision_tower", "DeepseekOcr2VisionModel") is None
