@@ -65,6 +65,8 @@ VARIANTS = {
     "b-fp16": {"kind": "ocr_space", "dtype": "fp16"},
     "b-t4-expandable": {"kind": "ocr_space", "dtype": "fp16", "cap_gib": T4_CAP_GIB,
                         "env": {"PYTORCH_CUDA_ALLOC_CONF": "expandable_segments:True"}},
+    # session 6: where the host's time goes inside train() (the Trainer's loop around the graphed model)
+    "b-host-profile": {"kind": "ocr_space", "dtype": "bf16", "host_profile": True},
     "b-base": {"kind": "ocr_space", "dtype": "bf16", "overrides": {"mode": "base"}},
     "b-tiles": {"kind": "ocr_space", "dtype": "bf16", "overrides": {"mode": "tiles"}},
     # Unsloth (its own environment: UNSLOTH_PYTHONPATH): the same mode, micro-batch and accumulation as b,
@@ -242,11 +244,13 @@ def _describe_weights(model) -> dict:
 
 
 def run_ocr_space(model_dir: str, shape: str, steps: int, dtype: str, tiny: bool, preset_name: str = "quick",
-                  overrides: dict | None = None) -> dict:
+                  overrides: dict | None = None, host_profile: bool = False) -> dict:
     """ocr-space's own train() with its defaults, on a dataset folder of the same synthetic rows.
 
     Step times are the gaps between train()'s per-step events (each follows the
-    step's loss being read back, so the device has finished the step).
+    step's loss being read back, so the device has finished the step). ``host_profile`` runs cProfile on the
+    training thread from the first logged step on (after loading and graph capture) and reports where its
+    time goes; the profiler slows the host, so those step times are not comparable with other variants.
     """
     import datasets
 
@@ -266,8 +270,19 @@ def run_ocr_space(model_dir: str, shape: str, steps: int, dtype: str, tiny: bool
                     save_steps=10_000, precision=dtype if not tiny else "fp32", **(overrides or {}))
     marks: list[tuple[float, int]] = []  # (time, step) of each logged step: about one a second on a GPU
     captured = _capture_training_model()
+    profiler = None
+
+    def on_event(event: dict) -> None:
+        nonlocal profiler
+        marks.append((time.perf_counter(), event["step"]))
+        if host_profile and profiler is None:  # called on the training thread, which cProfile then follows
+            import cProfile
+
+            profiler = cProfile.Profile()
+            profiler.enable()
+
     started = time.perf_counter()
-    result = train(config, on_event=lambda event: marks.append((time.perf_counter(), event["step"])))
+    result = train(config, on_event=on_event)
     step_times: list[float] = []  # per step: each interval between two logs spread over the steps it covers
     for (t0, s0), (t1, s1) in zip(marks, marks[1:], strict=False):
         step_times += [(t1 - t0) / (s1 - s0)] * (s1 - s0)
@@ -284,7 +299,28 @@ def run_ocr_space(model_dir: str, shape: str, steps: int, dtype: str, tiny: bool
             "grad_accum": plan.get("grad_accum", config.grad_accum), "preset": preset_name,
             "memory_probe": plan.get("memory_probe"),
             "gradient_checkpointing": plan.get("gradient_checkpointing"), "backend": "ocr-space train()",
-            "result_state": result.state}
+            "result_state": result.state,
+            **({"host_profile": _host_profile_summary(profiler, marks)} if profiler is not None else {})}
+
+
+def _host_profile_summary(profiler, marks: list[tuple[float, int]], top: int = 30) -> dict:
+    """The profiled steps' functions by own time and by cumulative time, per step."""
+    import pstats
+
+    profiler.disable()
+    steps = max(1, marks[-1][1] - marks[0][1]) if len(marks) > 1 else 1
+    stats = pstats.Stats(profiler)
+
+    def name(key) -> str:
+        path, line, function = key
+        return f"{'/'.join(Path(path).parts[-2:])}:{line}({function})"
+
+    rows = [(name(key), calls, own, cumulative) for key, (_, calls, own, cumulative, _) in stats.stats.items()]
+    per_step = lambda seconds: round(seconds / steps, 4)  # noqa: E731
+    return {"steps": steps, "wall_s_per_step": (marks[-1][0] - marks[0][0]) / steps if len(marks) > 1 else None,
+            "own_s_per_step": [(n, c // steps, per_step(o)) for n, c, o, _ in sorted(rows, key=lambda r: -r[2])[:top]],
+            "cumulative_s_per_step": [(n, c // steps, per_step(t)) for n, c, _, t in
+                                      sorted(rows, key=lambda r: -r[3])[:top]]}
 
 
 def worker(args) -> None:
@@ -306,7 +342,7 @@ def worker(args) -> None:
             result = run_unsloth(args.model_dir, args.shape, args.steps, spec)
         else:
             result = run_ocr_space(args.model_dir, args.shape, args.steps, dtype, args.tiny, spec.get("preset", "quick"),
-                                   spec.get("overrides"))
+                                   spec.get("overrides"), spec.get("host_profile", False))
     except torch.cuda.OutOfMemoryError as exc:
         result, error = {}, f"CUDA out of memory: {str(exc)[:200]}"
     except Exception as exc:  # noqa: BLE001 - one variant failing must not lose the others' numbers
