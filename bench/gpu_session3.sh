@@ -111,6 +111,15 @@ case $part in
       --experts transformers,sized,grouped --json "$OUT/infer_experts_b32_h200.json" 2>&1 | grep -v "^{"
     timeout 150 python3 bench/train_speed.py --shapes lines --variants b-host-profile,b-fused --steps 12 \
       --variant-timeout 70 --json "$OUT/train_host_profile_h200.json" 2>&1 | grep -v "^{" ;;
+  s6c)
+    # session 6, third call: the ratios with the Trainer's per-step walks over trainable tensors only
+    # (ocr_space/train/lean_steps.py) and the graph keys taken once per run, with the 8-bit AdamW (the default,
+    # which synchronizes the GPU after every parameter) against the fused AdamW; then generation at batch 1
+    # (default path) and 32 (static cache, sized experts)
+    timeout 430 python3 bench/train_speed.py --shapes lines --variants a,b,b-fused,a-t4,b-t4,b-t4-fused --steps 10 \
+      --variant-timeout 80 --json "$OUT/train_ratios_h200_s6.json" 2>&1 | grep -v "^{"
+    timeout 110 python3 bench/infer_speed.py --lines 64 --batch-sizes 1,32 --new-tokens 32 --lines-b1 16 \
+      --decode auto,static --experts sized --json "$OUT/infer_h200_s6.json" 2>&1 | grep -v "^{" ;;
   fused)
     # next session: the fused LoRA Linear (branch speed2-fused-lora) against the defaults, in one call
     python3 bench/train_speed.py --shapes lines --variants a,b,b-fused-lora,a-t4,b-t4,b-t4-fused-lora --steps 10 \

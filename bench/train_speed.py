@@ -67,6 +67,7 @@ VARIANTS = {
                         "env": {"PYTORCH_CUDA_ALLOC_CONF": "expandable_segments:True"}},
     # session 6: where the host's time goes inside train() (the Trainer's loop around the graphed model)
     "b-host-profile": {"kind": "ocr_space", "dtype": "bf16", "host_profile": True},
+    "b-t4-fused": {"kind": "ocr_space", "dtype": "fp16", "cap_gib": T4_CAP_GIB, "overrides": {"optim": "adamw_torch_fused"}},
     "b-base": {"kind": "ocr_space", "dtype": "bf16", "overrides": {"mode": "base"}},
     "b-tiles": {"kind": "ocr_space", "dtype": "bf16", "overrides": {"mode": "tiles"}},
     # Unsloth (its own environment: UNSLOTH_PYTHONPATH): the same mode, micro-batch and accumulation as b,

@@ -29,7 +29,7 @@ from contextlib import contextmanager
 import torch
 import torch.nn.functional as F
 
-from ocr_space.models.graph_capture import GraphState, TrainingGraph, model_part, module_signature
+from ocr_space.models.graph_capture import GraphState, TrainingGraph, model_part, module_signature, structure_signature
 from ocr_space.models.vision_graph import switched_off
 
 log = logging.getLogger("ocr_space.models")
@@ -75,6 +75,8 @@ class DecoderGraphs:
         self.state = GraphState()
         self.pool = None
         self.grad_buffers: set[int] = set()  # the gradient buffers of all graphs in the shared pool
+        # these graphs exist only inside a training run, which does not re-wrap or move the decoder
+        self.structure = structure_signature(decoder)
 
     def _eligible(self, inputs_embeds, attention_mask, position_ids, past_key_values, kwargs) -> bool:
         if switched_off() or inputs_embeds is None or position_ids is not None or past_key_values is not None:
@@ -89,7 +91,7 @@ class DecoderGraphs:
         return check_right_padded(attention_mask)
 
     def _key(self, shape: tuple, inputs_embeds) -> tuple:
-        return (shape, inputs_embeds.dtype, inputs_embeds.requires_grad) + module_signature(self.decoder)
+        return (shape, inputs_embeds.dtype, inputs_embeds.requires_grad) + module_signature(self.decoder, self.structure)
 
     def __call__(self, input_ids=None, attention_mask=None, position_ids=None, past_key_values=None,
                  inputs_embeds=None, use_cache=None, **kwargs):

@@ -69,19 +69,28 @@ def model_part(model, attribute: str, class_name: str):
     return part
 
 
-def module_signature(module: torch.nn.Module) -> tuple:
+def module_signature(module: torch.nn.Module, structure: tuple | None = None) -> tuple:
     """What a captured graph of ``module`` baked in besides its input's shape, as a hashable key part.
 
-    A graph replays fixed kernels on fixed addresses: it is stale once the weights move (``.to``, a reload), the
-    autocast dtype or train/eval mode changes, or PEFT adds, merges, switches or disables an adapter. The
-    adapter state is scanned on every call, since PEFT may wrap layers after the dispatcher was installed.
+    A graph replays fixed kernels on fixed addresses: it is stale once the autocast dtype or train/eval mode
+    changes, or the module's structure does (see :func:`structure_signature`). ``structure`` passes a snapshot
+    of the latter where the caller knows it cannot change (a training run), since taking it walks every module.
+    """
+    autocast = torch.get_autocast_dtype("cuda") if torch.is_autocast_enabled("cuda") else None
+    return (autocast, module.training, structure if structure is not None else structure_signature(module))
+
+
+def structure_signature(module: torch.nn.Module) -> tuple:
+    """Where the weights are (``.to``, a reload) and the LoRA adapters' state (added, merged, switched, disabled).
+
+    Scanned on every inference call, since PEFT may wrap layers after a dispatcher was installed; on the 3B model
+    a scan walks thousands of modules, so training runs take it once (:func:`module_signature`).
     """
     params = list(module.parameters())
     where = (params[0].data_ptr(), params[-1].data_ptr()) if params else ()
-    autocast = torch.get_autocast_dtype("cuda") if torch.is_autocast_enabled("cuda") else None
     adapters = tuple((m.disable_adapters, m.merged, tuple(m.active_adapters), tuple(m.lora_A.keys()))
                      for m in module.modules() if hasattr(m, "lora_A") and hasattr(m, "merged"))
-    return (autocast, module.training, where, adapters)
+    return (where, adapters)
 
 
 def _warm_up(work) -> None:

@@ -37,7 +37,14 @@ from contextlib import contextmanager
 
 import torch
 
-from ocr_space.models.graph_capture import ForwardGraph, GraphState, TrainingGraph, model_part, module_signature
+from ocr_space.models.graph_capture import (
+    ForwardGraph,
+    GraphState,
+    TrainingGraph,
+    model_part,
+    module_signature,
+    structure_signature,
+)
 
 log = logging.getLogger("ocr_space.models")
 
@@ -59,6 +66,7 @@ class VisionGraphs:
         self.eager_forward = forward
         self.inference_max_batch = inference_max_batch
         self.training_enabled = False
+        self.training_structure: tuple | None = None  # the tower's structure, taken once while training is on
         self.graphs: OrderedDict[tuple, object] = OrderedDict()
         self.state = GraphState()
         self._lock = threading.Lock()
@@ -76,7 +84,8 @@ class VisionGraphs:
             return None
         if not grad and pixel_values.shape[0] > self.inference_max_batch:
             return None
-        return (tuple(pixel_values.shape), pixel_values.dtype, pixel_values.device, grad) + module_signature(self.tower)
+        return (tuple(pixel_values.shape), pixel_values.dtype, pixel_values.device, grad) + \
+            module_signature(self.tower, self.training_structure)
 
     # -- the call --------------------------------------------------------------------------------------------
     def __call__(self, pixel_values, **kwargs):
@@ -163,10 +172,12 @@ def training_vision_graphs(model):
         yield None
         return
     graphs.training_enabled = True
+    graphs.training_structure = structure_signature(graphs.tower)  # a run does not re-wrap or move the tower
     try:
         yield graphs
     finally:
         graphs.training_enabled = False
+        graphs.training_structure = None
         for key in [key for key in graphs.graphs if key[3]]:
             del graphs.graphs[key]  # the training graphs hold a step's activations: give the memory back
 

@@ -288,8 +288,8 @@ def _build_trainer(context: RunContext, plan: TrainPlan, loaded: LoadedModel, tr
 
     from ocr_space.train import tracking
     from ocr_space.train.callbacks import CancelCallback, DecoderOnlyCheckpointing, EventLogCallback, LogPacing
-    from ocr_space.train.checkpoints import AdapterCheckpointTrainer
     from ocr_space.train.data_parallel import trainer_arguments
+    from ocr_space.train.lean_steps import LeanStepTrainer
 
     config, run, memory = context.config, context.run, plan.memory
     checkpointing = memory.gradient_checkpointing != "off"
@@ -328,7 +328,7 @@ def _build_trainer(context: RunContext, plan: TrainPlan, loaded: LoadedModel, tr
         dataloader_pin_memory=loaded.device.startswith("cuda"),
     )
     cancel_callback = CancelCallback(run, context.cancel)
-    trainer = AdapterCheckpointTrainer(
+    trainer = LeanStepTrainer(
         model=loaded.model,
         args=args,
         train_dataset=train_rows,
