@@ -120,6 +120,17 @@ case $part in
       --variant-timeout 80 --json "$OUT/train_ratios_h200_s6.json" 2>&1 | grep -v "^{"
     timeout 110 python3 bench/infer_speed.py --lines 64 --batch-sizes 1,32 --new-tokens 32 --lines-b1 16 \
       --decode auto,static --experts sized --json "$OUT/infer_h200_s6.json" 2>&1 | grep -v "^{" ;;
+  s6d)
+    # session 6, last call: the GPU tests (decoder gradients accumulating over two length buckets, which lets
+    # the graphs serve runs with grad_accum > 1); the ratios with the new defaults (fused AdamW, lean Trainer
+    # steps); generation on the default path at batch 1 and at batch 32 in a job of 1,024 lines (long enough
+    # for full batches to take the compiled decode, ocr_space.fast_generate.FAST_DECODE_MIN_BATCHED_PAGES)
+    timeout 70 python3 -m pytest -q -p no:cacheprovider --noconftest -W ignore --tb=short \
+      tests/models/test_vision_graph.py 2>&1 | grep -v "^  warnings.warn\|Warning" | tail -20
+    timeout 300 python3 bench/train_speed.py --shapes lines --variants a,b,a-t4,b-t4 --steps 10 \
+      --variant-timeout 75 --json "$OUT/train_ratios_h200_s6d.json" 2>&1 | grep -v "^{"
+    timeout 160 python3 bench/infer_speed.py --lines 1024 --batch-sizes 1,32 --new-tokens 32 --lines-b1 16 \
+      --decode auto --experts sized --json "$OUT/infer_h200_s6d.json" 2>&1 | grep -v "^{" ;;
   fused)
     # next session: the fused LoRA Linear (branch speed2-fused-lora) against the defaults, in one call
     python3 bench/train_speed.py --shapes lines --variants a,b,b-fused-lora,a-t4,b-t4,b-t4-fused-lora --steps 10 \

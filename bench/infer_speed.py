@@ -87,8 +87,9 @@ def time_batches(loaded, images, batch_size: int, new_tokens: int, mode: str, de
     of replaying its CUDA graph, ``experts`` picks the routed experts' kernels (:func:`use_experts`; None: as
     loaded).
 
-    The warm-up is one batch of the same size and length (what the fast path compiles for), timed on
-    its own as ``warmup_s`` (compilation + CUDA graph capture on the first call of a shape).
+    The warm-up is one batch of the same size and length (what the fast path compiles for), read as part
+    of a job as long as the timed one (which decides whether batches take the fast path), timed on its own as
+    ``warmup_s`` (compilation + CUDA graph capture on the first call of a shape).
     """
     from ocr_space.fast_generate import ENV_SWITCH, decode_settings
     from ocr_space.models.vision_graph import ENV_SWITCH as GRAPH_SWITCH
@@ -96,7 +97,7 @@ def time_batches(loaded, images, batch_size: int, new_tokens: int, mode: str, de
 
     on_host = mock.patch("ocr_space.recognize.processor_device_kwargs", lambda loaded: {})
     graphs = mock.patch.dict(os.environ, {GRAPH_SWITCH: "0" if vision_graph == "off" else "1"})
-    any_batch = mock.patch("ocr_space.fast_generate.FAST_DECODE_MAX_BATCH", 1 << 16)
+    any_batch = mock.patch("ocr_space.fast_generate.FAST_DECODE_MIN_BATCHED_PAGES", 0)
     if loaded.device == "cuda" and experts:
         use_experts(loaded, experts)
     with generation_settings_restored(loaded), on_host if preprocess == "host" else nullcontext(), graphs, \
@@ -104,11 +105,12 @@ def time_batches(loaded, images, batch_size: int, new_tokens: int, mode: str, de
         os.environ[ENV_SWITCH] = "0" if decode == "eager" else "1"
         # same work for every run, whatever random weights prefer
         loaded.model.generation_config.min_new_tokens = new_tokens
-        note = decode_settings(loaded.model, loaded.device, batch_size).note
+        note = decode_settings(loaded.model, loaded.device, batch_size, len(images)).note
         warmup_s = None
         if loaded.device == "cuda":
             started = time.perf_counter()
-            recognize_batch(loaded, images[:batch_size], max_new_tokens=new_tokens, mode=mode, batch_size=batch_size)
+            recognize_batch(loaded, images[:batch_size], max_new_tokens=new_tokens, mode=mode, batch_size=batch_size,
+                            pages_in_job=len(images))  # the same decode path as the timed job
             torch.cuda.synchronize()
             warmup_s = time.perf_counter() - started
         started = time.perf_counter()

@@ -12,8 +12,11 @@ The image is still encoded once, in the (eager) prefill; only the one-token
 steps are compiled.
 
 Where it pays (measured on the H200, bench/RESULTS.md): one image at a time,
-46 -> 253 new tokens/s; batches of 32 gain only ~10% for ~14 s of compilation
-per batch shape, so batches keep the dynamic cache. Greedy tokens are the same
+46 -> 253 new tokens/s. Batches of 32 gained only ~10% while transformers ran the decode steps' experts as
+``batched_mm``; with the experts picked by size (:mod:`ocr_space.models.sized_experts`) they go from ~1,300 to
+~2,900-3,100 new tokens/s, after 14-24 s of compilation per batch shape. That pays back only on long jobs, so a
+batch takes the fast path when its job has at least :data:`FAST_DECODE_MIN_BATCHED_PAGES` pages and the batch
+is full (a last, smaller batch would be one more shape to compile). Greedy tokens are the same
 as on the dynamic cache (the static cache masks the unused slots;
 tests/test_fast_generate.py compares token for token on the tiny model).
 Where it does not apply, :func:`decode_settings` says why and generation runs
@@ -23,7 +26,7 @@ as before:
   arithmetic does),
 - torch.compile or its GPU code generator (triton) missing,
 - a 4-bit (bitsandbytes) model, whose kernels transformers does not compile,
-- batches of more than one image (see above),
+- batches of more than one image in a job of fewer pages than that, or a batch that is not full (see above),
 - switched off with ``OCR_SPACE_FAST_DECODE=0``.
 
 The first call of each length (``max_new_tokens``) pays the compilation
@@ -57,9 +60,13 @@ class DecodeSettings:
 _reported: set[str] = set()
 
 
-def decode_settings(model, device: str, batch_size: int = 1) -> DecodeSettings:
-    """The static-cache compiled decode for ``model`` on ``device``, or none with the reason (logged once)."""
-    reason = _unavailable(model, device) or _not_worth_it(batch_size)
+def decode_settings(model, device: str, batch_size: int = 1, pages_in_job: int = 0) -> DecodeSettings:
+    """The static-cache compiled decode for ``model`` on ``device``, or none with the reason (logged once).
+
+    ``pages_in_job``: how many pages the whole job reads in full batches of ``batch_size`` (0: unknown or
+    this batch is not full).
+    """
+    reason = _unavailable(model, device) or _not_worth_it(batch_size, pages_in_job)
     if reason:
         if reason not in _reported:
             _reported.add(reason)
@@ -73,17 +80,16 @@ def decode_settings(model, device: str, batch_size: int = 1) -> DecodeSettings:
                           "static KV cache, decode step compiled and replayed as a CUDA graph")
 
 
-#: the largest batch the fast path is used for. Measured on the H200 (bench/RESULTS.md, 2026-12-02, 32 new
-#: tokens per line): batch 1 went from 46 to 253 new tokens/s after a 24 s first call; batch 32 only from
-#: 1,262 to 1,382 after 14 s of compilation for each batch shape (and a last, smaller batch is another shape),
-#: so batched evaluation and Compare keep the dynamic cache
-FAST_DECODE_MAX_BATCH = 1
+#: the smallest job (pages) whose full batches take the fast path. Measured on the H200 (bench/RESULTS.md,
+#: session 6, 32 new tokens per line): batch 32 read 41 lines/s on the dynamic cache and 91-98 on the static one
+#: after 14-24 s of compilation per batch shape, so compilation pays back after ~1,000-1,500 lines
+FAST_DECODE_MIN_BATCHED_PAGES = 1024
 
 
-def _not_worth_it(batch_size: int) -> str:
-    if batch_size > FAST_DECODE_MAX_BATCH:
-        return (f"batches of more than {FAST_DECODE_MAX_BATCH} (measured +10% at batch 32 against ~14 s of "
-                "compilation per batch shape)")
+def _not_worth_it(batch_size: int, pages_in_job: int) -> str:
+    if batch_size > 1 and pages_in_job < FAST_DECODE_MIN_BATCHED_PAGES:
+        return (f"batches in jobs of fewer than {FAST_DECODE_MIN_BATCHED_PAGES} pages, or not full (compiling "
+                "the decode for a batch shape takes 14-24 s, which only long jobs pay back)")
     return ""
 
 

@@ -149,14 +149,16 @@ def read_pages(loaded: LoadedModel, source: ImageInput, mode: str | None = None,
 
 def recognize_batch(loaded: LoadedModel, images: Sequence[ImageInput], prompt: str | None = "ocr",
                     max_new_tokens: int = 512, mode: str | None = None, batch_size: int = 8,
-                    ngram_guard: int = 30, pages: str | None = None) -> list[Recognition]:
+                    ngram_guard: int = 30, pages: str | None = None, pages_in_job: int = 0) -> list[Recognition]:
     """OCR many images and PDFs, ``batch_size`` pages at a time; results keep the input order.
 
     An image gives one result (``page`` None); a PDF gives one per page read
     (``page`` 1-based), limited to ``pages`` (e.g. ``"1-3,5"``) and to the
     owner's page cap. ``ngram_guard`` = 0 turns the repetition guard off;
     ``mode`` is one of the family's resolution modes (default: the adapter's
-    training mode, else the family's default).
+    training mode, else the family's default). ``pages_in_job``: the whole
+    job's size when a caller feeds it in parts (evaluation reads batch by
+    batch), so that long jobs take the compiled decode for full batches.
 
     >>> [(r.source, r.page) for r in recognize_batch(loaded, ["scan.png", "report.pdf"])]  # doctest: +SKIP
     [('scan.png', None), ('report.pdf', 1), ('report.pdf', 2)]
@@ -165,12 +167,12 @@ def recognize_batch(loaded: LoadedModel, images: Sequence[ImageInput], prompt: s
     mode_name = reading_mode(loaded, mode)
     all_pages = [page for image in images for page in read_pages(loaded, image, mode_name, pages)]
     return recognize_pages(loaded, all_pages, prompt=prompt, max_new_tokens=max_new_tokens, mode=mode_name,
-                           batch_size=batch_size, ngram_guard=ngram_guard)
+                           batch_size=batch_size, ngram_guard=ngram_guard, pages_in_job=pages_in_job)
 
 
 def recognize_pages(loaded: LoadedModel, pages: Sequence[Page], prompt: str | None = "ocr",
                     max_new_tokens: int = 512, mode: str | None = None, batch_size: int = 8,
-                    ngram_guard: int = 30) -> list[Recognition]:
+                    ngram_guard: int = 30, pages_in_job: int = 0) -> list[Recognition]:
     """OCR pages already loaded (:func:`read_pages`), ``batch_size`` at a time; each result names its source and page.
 
     Callers that must report each file on its own (the CLI, the UI) load pages file by file and read them here.
@@ -182,8 +184,11 @@ def recognize_pages(loaded: LoadedModel, pages: Sequence[Page], prompt: str | No
     results: list[Recognition] = []
     for start in range(0, len(pages), batch_size):
         batch = pages[start:start + batch_size]
+        # a full batch of a long job may take the compiled decode (ocr_space.fast_generate)
+        job = max(len(pages), pages_in_job) if len(batch) == batch_size else 0
         for page, result in zip(batch, _generate(loaded, [page.image for page in batch], text_prompt,
-                                                 max_new_tokens, processor_kwargs, ngram_guard), strict=True):
+                                                 max_new_tokens, processor_kwargs, ngram_guard, job),
+                                strict=True):
             result.mode, result.source, result.page = mode_name, page.source, page.page
             results.append(result)
     return results
@@ -198,20 +203,21 @@ def _check_limits(max_new_tokens: int, batch_size: int) -> None:
 
 @torch.inference_mode()
 def _generate(loaded: LoadedModel, images, text_prompt: str, max_new_tokens: int, processor_kwargs: dict,
-              ngram_guard: int) -> list[Recognition]:
+              ngram_guard: int, pages_in_job: int = 0) -> list[Recognition]:
     started = time.perf_counter()
     inputs, generate_kwargs = generation_request(loaded, images, text_prompt, max_new_tokens, processor_kwargs,
-                                                 ngram_guard)
+                                                 ngram_guard, pages_in_job)
     output = loaded.model.generate(**inputs, **generate_kwargs)
     prompt_length = inputs["input_ids"].shape[1]
     return recognitions(loaded, images, output[:, prompt_length:].tolist(), time.perf_counter() - started)
 
 
 def generation_request(loaded: LoadedModel, images, text_prompt: str, max_new_tokens: int, processor_kwargs: dict,
-                       ngram_guard: int) -> tuple[Any, dict]:
+                       ngram_guard: int, pages_in_job: int = 0) -> tuple[Any, dict]:
     """The processed inputs (on the model's device) and ``generate`` settings of one batch: greedy, capped, guarded.
 
-    Batched reading and streaming (:mod:`ocr_space.streaming`) both build their call here.
+    Batched reading and streaming (:mod:`ocr_space.streaming`) both build their call here. ``pages_in_job``: the
+    whole job's pages when this batch is a full one (see :func:`ocr_space.fast_generate.decode_settings`).
     """
     tokenizer = loaded.tokenizer
     tokenizer.padding_side = "left"  # generation appends on the right; pads must not sit between prompt and output
@@ -239,8 +245,8 @@ def generation_request(loaded: LoadedModel, images, text_prompt: str, max_new_to
         "logits_processor": logits_processor,
         "pad_token_id": tokenizer.pad_token_id,
         "eos_token_id": tokenizer.eos_token_id,
-        # static KV cache + compiled decode step where it pays (CUDA, one image); else nothing extra
-        **decode_settings(loaded.model, loaded.device, len(images)).kwargs,
+        # static KV cache + compiled decode step where it pays (CUDA: one image, or full batches of a long job)
+        **decode_settings(loaded.model, loaded.device, len(images), pages_in_job).kwargs,
     }
 
 

@@ -18,9 +18,23 @@ def test_cpu_and_the_switch_fall_back_with_a_reason(tiny_loaded, monkeypatch):
     assert not settings.fast and ENV_SWITCH in settings.note
 
 
-def test_batches_keep_the_dynamic_cache(tiny_loaded, monkeypatch):
+def test_batches_take_the_fast_path_only_in_long_jobs(tiny_loaded, monkeypatch):
     pytest.importorskip("triton")
+    from ocr_space.fast_generate import FAST_DECODE_MIN_BATCHED_PAGES
+
     assert "batches" in decode_settings(tiny_loaded.model, "cuda", batch_size=8).note
+    assert not decode_settings(tiny_loaded.model, "cuda", 8, FAST_DECODE_MIN_BATCHED_PAGES - 1).fast
+    assert decode_settings(tiny_loaded.model, "cuda", 8, FAST_DECODE_MIN_BATCHED_PAGES).fast
+
+
+def test_only_the_full_batches_of_a_long_job_ask_for_the_fast_path(tiny_loaded, example_lines, monkeypatch):
+    asked = []
+    real = importlib.import_module("ocr_space.recognize").decode_settings
+    monkeypatch.setattr(importlib.import_module("ocr_space.recognize"), "decode_settings",
+                        lambda model, device, batch_size, pages_in_job: asked.append((batch_size, pages_in_job))
+                        or real(model, device, batch_size, pages_in_job))
+    recognize_batch(tiny_loaded, (example_lines * 2)[:5], max_new_tokens=2, batch_size=2, mode="small")
+    assert asked == [(2, 5), (2, 5), (1, 0)]
 
 
 def test_quantized_models_fall_back(tiny_loaded, monkeypatch):
@@ -40,10 +54,24 @@ def test_static_cache_compiled_decode_reads_the_same_tokens(tiny_loaded, example
     compile_config._compile_all_devices = True  # transformers compiles only on accelerators unless told
     fast = DecodeSettings({"cache_implementation": "static", "compile_config": compile_config}, "test")
     monkeypatch.setattr(importlib.import_module("ocr_space.recognize"), "decode_settings",
-                        lambda model, device, batch_size: fast)
+                        lambda model, device, batch_size, pages_in_job: fast)
     torch._dynamo.reset()
     torch._dynamo.utils.counters.clear()
     static = recognize_batch(tiny_loaded, images, max_new_tokens=12, batch_size=2, mode="small")
     assert [r.new_tokens for r in static] == [r.new_tokens for r in today] == [12, 12]
     assert [r.text for r in static] == [r.text for r in today]
     assert torch._dynamo.utils.counters["stats"]["unique_graphs"] >= 1  # the decode step really was traced
+
+
+def test_an_evaluation_tells_each_batch_how_long_its_run_is(tiny_loaded, example_lines, monkeypatch):
+    from ocr_space.evaluation.engines import LoadedModelEngine
+    from ocr_space.evaluation.runner import EvalSamples, run_engines
+
+    asked = []
+    real = importlib.import_module("ocr_space.recognize").decode_settings
+    monkeypatch.setattr(importlib.import_module("ocr_space.recognize"), "decode_settings",
+                        lambda model, device, batch_size, pages_in_job: asked.append((batch_size, pages_in_job))
+                        or real(model, device, batch_size, pages_in_job))
+    samples = EvalSamples.from_lists((example_lines * 2)[:5], ["x"] * 5)
+    run_engines(samples, [LoadedModelEngine("batched", tiny_loaded, batch_size=2, max_new_tokens=2)])
+    assert asked == [(2, 5), (2, 5), (1, 0)]  # read batch by batch, each full batch knows the run has 5 lines

@@ -42,6 +42,8 @@ class Engine:
 
     kind = "engine"
     batch_size = 8
+    #: how many lines this engine reads in the current run, batch by batch (set by the runner before reading)
+    lines_in_job = 0
 
     def __init__(self, name: str):
         self.name = name
@@ -95,8 +97,9 @@ class ModelEngine(Engine):
     def read(self, images: Sequence[Any]) -> list[Reading]:
         from ocr_space.recognize import recognize_batch
 
+        # the run's size decides whether full batches take the compiled decode (ocr_space.fast_generate)
         results = recognize_batch(self.loaded, images, prompt=self.prompt, max_new_tokens=self.max_new_tokens,
-                                  mode=self.mode, batch_size=self.batch_size)
+                                  mode=self.mode, batch_size=self.batch_size, pages_in_job=self.lines_in_job)
         return [Reading(r.text, r.seconds, r.new_tokens) for r in results]
 
     def close(self) -> None:

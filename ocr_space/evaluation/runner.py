@@ -210,6 +210,7 @@ def _run_engine(samples: EvalSamples, engine: Engine, reason: str | None, progre
         log.warning("engine %s could not open: %s", engine.name, exc)
         return EngineRun(engine.name, engine.describe(), unavailable=str(exc))
     run = EngineRun(engine.name, {}, load_seconds=time.perf_counter() - started)
+    engine.lines_in_job = len(lines)
     try:
         step = max(engine.batch_size, 1)
         for start in range(lines.start, lines.stop, step):

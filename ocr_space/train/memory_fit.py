@@ -133,11 +133,10 @@ def cuda_probe(model, collate, rows, device: str, autocast_dtype, vision_graph: 
             batch = {key: value.to(device) if hasattr(value, "to") else value for key, value in batch.items()}
             autocast = (torch.autocast("cuda", dtype=autocast_dtype) if autocast_dtype is not None
                         else contextlib.nullcontext())
-            one_micro_batch = plan.grad_accum == 1
-            vision = (training_vision_graphs(model) if vision_graph and one_micro_batch
-                      and plan.gradient_checkpointing != "on" else contextlib.nullcontext())
-            decoder = (training_decoder_graphs(model) if decoder_graph and one_micro_batch
-                       and plan.gradient_checkpointing == "off" else contextlib.nullcontext())
+            vision = (training_vision_graphs(model) if vision_graph and plan.gradient_checkpointing != "on"
+                      else contextlib.nullcontext())
+            decoder = (training_decoder_graphs(model) if decoder_graph and plan.gradient_checkpointing == "off"
+                       else contextlib.nullcontext())
             with vision, decoder:
                 with autocast, adapter_input_casts_skipped(model):
                     loss = model(**batch).loss

@@ -143,3 +143,22 @@ def test_the_memory_probes_answer_is_what_the_trainer_runs(reader_model_dir, sma
     recorded = RunDir(tmp_path / "run").read_status()["plan"]
     assert (recorded["batch_size"], recorded["grad_accum"], recorded["gradient_checkpointing"]) == (2, 4, "on")
     assert [attempt["fits"] for attempt in recorded["memory_probe"]] == [False, False, False, True]
+
+
+def test_graphs_follow_the_memory_plan_with_accumulation_too():
+    import dataclasses
+
+    import torch
+
+    from ocr_space.models.registry import get_family
+    from ocr_space.train.memory_fit import MemoryPlan
+    from ocr_space.train.plan import Precision, TrainPlan
+
+    plan = TrainPlan(device="cuda", precision=Precision(torch.bfloat16, False, True), optim="adamw_torch_fused",
+                     family=get_family("deepseek-ocr-2"), mode="small", memory=MemoryPlan(2, 4, "off"),
+                     probe_memory=False, gpu_budget_bytes=None, vision_graph=True, decoder_graph=True)
+    assert plan.graphs_vision and plan.graphs_decoder  # 2 x 4: gradients accumulate across replays
+    decoder_only = dataclasses.replace(plan, memory=MemoryPlan(2, 4, "decoder"))
+    assert decoder_only.graphs_vision and not decoder_only.graphs_decoder
+    recomputed = dataclasses.replace(plan, memory=MemoryPlan(2, 4, "on"))
+    assert not recomputed.graphs_vision and not recomputed.graphs_decoder

@@ -80,6 +80,8 @@ def test_cpu_runs_use_plain_adamw_and_fp32():
     assert resolve_precision(config, "cpu").dtype == torch.float32
     with pytest.raises(ConfigError, match="^optim:"):
         resolve_optimizer(config.replace(optim="adamw_8bit"), "cpu")
+    assert resolve_optimizer(config, "cuda:0") == "adamw_torch_fused"  # 8-bit AdamW waits for the GPU per parameter
+    assert resolve_optimizer(config.replace(optim="adamw_torch"), "cuda:0") == "adamw_torch"
     with pytest.raises(ConfigError, match="^precision:"):
         resolve_precision(config.replace(precision="fp16"), "cpu")
 
