@@ -136,7 +136,7 @@ def cuda_probe(model, collate, rows, device: str, autocast_dtype, vision_graph: 
             vision = (training_vision_graphs(model) if vision_graph and plan.gradient_checkpointing != "on"
                       else contextlib.nullcontext())
             decoder = (training_decoder_graphs(model) if decoder_graph and plan.gradient_checkpointing == "off"
-                       else contextlib.nullcontext())
+                       and plan.grad_accum == 1 else contextlib.nullcontext())
             with vision, decoder:
                 with autocast, adapter_input_casts_skipped(model):
                     loss = model(**batch).loss

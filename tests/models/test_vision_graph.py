@@ -251,6 +251,9 @@ def test_decoder_replays_eager_outputs_and_gradients(tiny_model_dir):
 
 
 @cuda
+@pytest.mark.xfail(strict=True, reason="H200, session 6: the second bucket's capture, taken while .grad holds the "
+                   "first micro-batch's gradients, fails ('operation failed due to a previous error during "
+                   "capture'); so TrainPlan.graphs_decoder still needs grad_accum == 1")
 def test_decoder_gradients_accumulate_over_micro_batches_of_two_lengths(tiny_model_dir):
     """Two length buckets, two graphs in one memory pool: the second's replay must not touch the first's
     gradients, which ``.grad`` still holds while they accumulate."""
