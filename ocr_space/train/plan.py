@@ -179,32 +179,36 @@ def resolve_plan(config: TrainConfig) -> TrainPlan:
     batch = per_process_batch(config.batch_size, config.grad_accum, world_size, config.effective_batch)
     memory, probe = _memory_decision(config, device, budget, strategy, batch)
     compiled, compile_note = compile_decision(config.compile, device)
-    vision_graph, vision_graph_note = vision_graph_decision(config, device, world_size)
+    vision_graph, vision_graph_note = vision_graph_decision(config, device, world_size, precision.dtype)
     return TrainPlan(device=device, precision=precision, optim=optim, family=family, mode=mode,
                      memory=memory, probe_memory=probe, gpu_budget_bytes=budget,
                      warmup_steps=min(config.warmup_steps, config.steps), report_to=check_tracker(config.report_to),
                      compile=compiled, compile_note=compile_note, vision_graph=vision_graph and config.vision_graph,
                      vision_graph_note=vision_graph_note,
-                     decoder_graph=vision_graph and config.decoder_graph and grouped_experts_native(device),
+                     decoder_graph=vision_graph and config.decoder_graph
+                     and grouped_experts_native(device, precision.dtype),
                      world_size=world_size, strategy=strategy)
 
 
-def grouped_experts_native(device: str) -> bool:
-    """True where transformers runs the routed experts as one grouped matmul (CUDA capability 8.0 and up).
+def grouped_experts_native(device: str, dtype) -> bool:
+    """True where the routed experts run as one grouped matmul: bf16 on CUDA capability 8.0 and up.
 
-    On older GPUs (a T4 is 7.5) it falls back to a loop over the experts that reads the token counts on the
-    host, which a CUDA graph cannot capture, so the decoder is not graphed there.
+    Elsewhere they run in a loop over the experts that reads the token counts on the host, which a CUDA graph
+    cannot capture: transformers' own loop on older GPUs (a T4 is 7.5), and torch's on newer ones for any dtype
+    but bf16 (in fp16 on the H200 the decoder's capture failed: "Cannot copy between CPU and CUDA tensors during
+    CUDA graph capture", bench/RESULTS.md, session 6). So the decoder is not graphed there.
     """
     if not device.startswith("cuda"):
         return False
     import torch
 
-    return torch.cuda.get_device_capability(torch.device(device)) >= (8, 0)
+    return dtype == torch.bfloat16 and torch.cuda.get_device_capability(torch.device(device)) >= (8, 0)
 
 
-def vision_graph_decision(config: TrainConfig, device: str, world_size: int) -> tuple[bool, str]:
+def vision_graph_decision(config: TrainConfig, device: str, world_size: int, dtype=None) -> tuple[bool, str]:
     """(replay the image encoder as CUDA graphs?, why); full gradient checkpointing is checked later, once the
-    memory plan is known (:attr:`TrainPlan.graphs_vision`)."""
+    memory plan is known (:attr:`TrainPlan.graphs_vision`). ``dtype``: the run's compute dtype (the decoder is
+    graphed only where its experts run natively, :func:`grouped_experts_native`)."""
     from ocr_space.models.vision_graph import ENV_SWITCH, switched_off
 
     if not (config.vision_graph or config.decoder_graph):
@@ -219,9 +223,9 @@ def vision_graph_decision(config: TrainConfig, device: str, world_size: int) -> 
         return False, "several processes: DDP and FSDP act inside the backward, which a graph would freeze"
     if config.compile == "on":
         return False, "compile: on already compiles the encoder's layers"
-    decoder = config.decoder_graph and grouped_experts_native(device)
-    no_decoder = ("the decoder is not: this GPU (capability < 8.0) runs the routed experts in a loop driven by the "
-                  "host, which a graph cannot capture")
+    decoder = config.decoder_graph and grouped_experts_native(device, dtype)
+    no_decoder = ("the decoder is not: the routed experts run in a loop driven by the host here (grouped matmuls "
+                  "need bf16 on a GPU of capability 8.0 or newer), which a graph cannot capture")
     if not (config.vision_graph or decoder):
         return False, f"vision_graph is off, and {no_decoder}"
     parts = [name for name, on in (("image encoder", config.vision_graph), ("decoder", decoder)) if on]
