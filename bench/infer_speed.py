@@ -296,7 +296,7 @@ def main() -> None:
           f"{'tokens/s':>9} {'warm-up s':>9}  same text")
     for run in runs:
         print(f"{kind:6} {run.get('decode', '-'):6} {run.get('preprocess', '-'):5} {run.get('vision_graph', '-'):5} "
-              f"{run.get('experts', '-'):12} {run.get('adapter', '-'):16} "
+              f"{run.get('experts') or '-':12} {run.get('adapter', '-'):16} "
               f"{run['batch_size']:5d} "
               f"{run['lines']:5d} {run['seconds_per_line']:8.3f} {run['lines_per_s']:8.2f} "
               f"{run['new_tokens_per_s']:9.1f} {run.get('warmup_s') or 0:9.1f}  {run.get('same_text_as_eager', '-')}")
