@@ -318,9 +318,21 @@ def _prepare_resume(run: RunDir, steps: int | None) -> dict:
     if status.get("state") in ACTIVE_STATES and not status.get("stale"):
         raise TrainingBusyError(f"{run.path} is still running (process {status.get('pid')}).")
     check_resume_world_size((status.get("plan") or {}).get("world_size"), topology().world_size)
+    config = _keep_the_checkpoints_optimizer(config, (status.get("plan") or {}).get("optim"))
     run.cancel_file.unlink(missing_ok=True)
     config.to_yaml(run.config_file)
     return config.as_dict()
+
+
+def _keep_the_checkpoints_optimizer(config: TrainConfig, recorded: str | None) -> TrainConfig:
+    """``optim: auto`` pinned to what the run resolved when it started: the checkpoint holds that optimizer's
+    state (an 8-bit AdamW's quantized moments do not load into torch's AdamW), and what ``auto`` picks can change
+    between versions (it became the fused AdamW on CUDA in session 6)."""
+    from ocr_space.train.recipe import OPTIMIZERS
+
+    if config.optim == "auto" and recorded in OPTIMIZERS and recorded != "auto":
+        return config.replace(optim=recorded)
+    return config
 
 
 def new_run_dir(config: TrainConfig) -> RunDir:

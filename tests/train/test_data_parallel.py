@@ -117,3 +117,17 @@ def test_a_cancel_seen_by_one_process_stops_every_process(second_of_two, tmp_pat
     second_of_two["value"] = True  # the other process saw cancel.request
     control = callback.on_step_end(None, TrainerState(global_step=3), TrainerControl())
     assert control.should_training_stop and control.should_save and callback.stopped_at == 3
+
+
+def test_a_resumed_run_keeps_the_optimizer_its_checkpoint_was_saved_with(tmp_path):
+    from ocr_space.train import TrainConfig
+    from ocr_space.train.runner import _prepare_resume
+
+    run = RunDir(tmp_path)
+    TrainConfig(model="m", data="d", out=str(tmp_path)).to_yaml(run.config_file)
+    run.update_status(state="interrupted", step=3, plan={"optim": "adamw_8bit", "world_size": 1})
+    assert _prepare_resume(run, None)["optim"] == "adamw_8bit"  # auto resolved to it when the run started
+    assert TrainConfig.from_yaml(run.config_file).optim == "adamw_8bit"  # written back for the next resume
+    run.update_status(plan={})  # a run from before the plan was recorded: auto stays auto
+    TrainConfig(model="m", data="d", out=str(tmp_path)).to_yaml(run.config_file)
+    assert _prepare_resume(run, None)["optim"] == "auto"
