@@ -97,26 +97,13 @@ class TrainPlan:
 
     @property
     def graphs_vision(self) -> bool:
-        """The vision graphs apply to this run: asked for, and the memory plan does not recompute the encoder.
-
-        Gradients accumulate over micro-batches as they do eagerly (tests/models/test_vision_graph.py, on the
-        H200). In ``small`` and ``base`` mode every image has one shape, captured on a step's first micro-batch;
-        a shape first seen on a later one (tiles) may fail to capture as the decoder's buckets do
-        (:attr:`graphs_decoder`), and then runs eagerly: correct, only not faster.
-        """
-        return self.vision_graph and self.memory is not None and self.memory.gradient_checkpointing != "on"
+        """The vision graphs apply to this run: asked for, and the memory plan allows them."""
+        return self.vision_graph and self.memory is not None and self.memory.allows_vision_graph()
 
     @property
     def graphs_decoder(self) -> bool:
-        """The decoder graphs apply to this run: asked for, no checkpointing at all, and one micro-batch per step.
-
-        With accumulation, a length bucket first seen on a later micro-batch is captured while ``.grad`` holds the
-        earlier micro-batch's gradients, and on the H200 that capture failed ("operation failed due to a previous
-        error during capture"; tests/models/test_vision_graph.py, marked xfail). The dispatcher then runs that
-        bucket eagerly, correct but slower, so accumulating runs keep the decoder eager until that is understood.
-        """
-        return (self.decoder_graph and self.memory is not None and self.memory.gradient_checkpointing == "off"
-                and self.memory.grad_accum == 1)
+        """The decoder graphs apply to this run: asked for, and the memory plan allows them."""
+        return self.decoder_graph and self.memory is not None and self.memory.allows_decoder_graph()
 
     @property
     def samples_per_step(self) -> int:
