@@ -131,6 +131,15 @@ case $part in
       --variant-timeout 75 --json "$OUT/train_ratios_h200_s6d.json" 2>&1 | grep -v "^{"
     timeout 160 python3 bench/infer_speed.py --lines 1024 --batch-sizes 1,32 --new-tokens 32 --lines-b1 16 \
       --decode auto --experts sized --json "$OUT/infer_h200_s6d.json" 2>&1 | grep -v "^{" ;;
+  s7a)
+    # session 7, first call: where batch 1's generate spends its time (profiler: kernels, CUDA runtime calls,
+    # chrome trace; cProfile of the host), batch 1 with the experts batched (default) or grouped; then the ratio
+    # under the 15 GiB fp16 cap, the reference given enough time this once (it timed out at 75 s in session 6)
+    timeout 200 python3 bench/infer_speed.py --lines 16 --batch-sizes 1 --lines-b1 16 --new-tokens 32 \
+      --decode auto --experts sized,grouped --breakdown 1 --profile-generate 1 --trace-dir "$OUT" \
+      --json "$OUT/infer_profile_b1_h200_s7.json" 2>&1 | grep -v "^{"
+    timeout 330 python3 bench/train_speed.py --shapes lines --variants a-t4,b-t4 --steps 10 \
+      --variant-timeout 150 --json "$OUT/train_ratio_t4_h200_s7.json" 2>&1 | grep -v "^{" ;;
   fused)
     # next session: the fused LoRA Linear (branch speed2-fused-lora) against the defaults, in one call
     python3 bench/train_speed.py --shapes lines --variants a,b,b-fused-lora,a-t4,b-t4,b-t4-fused-lora --steps 10 \

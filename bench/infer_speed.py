@@ -177,9 +177,16 @@ def breakdown(loaded, images, batch_size: int, new_tokens: int, mode: str, repea
     return parts
 
 
-def profile_generate(loaded, images, batch_size: int, new_tokens: int, mode: str) -> dict:
+def profile_generate(loaded, images, batch_size: int, new_tokens: int, mode: str, trace_dir: str = "") -> dict:
     """One generate of ``batch_size`` lines under the profiler: kernels launched and device time, per new token
-    (prefill included), and the kernels that take the most device time."""
+    (prefill included), the kernels that take the most device time, and the host's side: the CUDA runtime calls
+    (graph launches, kernel launches, synchronizations) and, from a second generate under cProfile, the Python
+    functions that take the host's time. ``trace_dir`` also writes the profiler's chrome trace there (gzipped)."""
+    import cProfile
+    import gzip
+    import io
+    import pstats
+
     from torch.profiler import ProfilerActivity, profile
 
     from ocr_space.recognize import generation_request, resolve_prompt
@@ -192,18 +199,45 @@ def profile_generate(loaded, images, batch_size: int, new_tokens: int, mode: str
         generation.min_new_tokens = new_tokens
         loaded.model.generate(**inputs, **settings)  # warm-up (and compilation where the fast path applies)
         torch.cuda.synchronize()
+        started = time.perf_counter()
+        loaded.model.generate(**inputs, **settings)
+        torch.cuda.synchronize()
+        plain_wall = time.perf_counter() - started
         with profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA]) as prof:
             started = time.perf_counter()
             loaded.model.generate(**inputs, **settings)
             torch.cuda.synchronize()
             wall = time.perf_counter() - started
+        host = cProfile.Profile()
+        host.enable()
+        loaded.model.generate(**inputs, **settings)
+        torch.cuda.synchronize()
+        host.disable()
+    if trace_dir:
+        plain = Path(trace_dir) / f"generate_b{batch_size}.json"
+        prof.export_chrome_trace(str(plain))
+        with open(plain, "rb") as source, gzip.open(f"{plain}.gz", "wb") as packed:
+            packed.write(source.read())
+        plain.unlink()
     events = prof.key_averages()
     cuda_events = [e for e in events if e.device_type.name == "CUDA"]
     top = sorted(cuda_events, key=lambda e: e.self_device_time_total, reverse=True)[:20]
-    return {"batch_size": batch_size, "new_tokens": new_tokens, "wall_s": wall,
+    cpu_events = [e for e in events if e.device_type.name == "CPU"]
+    runtime = {e.key: e.count for e in cpu_events
+               if e.key in ("cudaGraphLaunch", "cudaLaunchKernel", "cudaStreamSynchronize", "cudaDeviceSynchronize",
+                            "cudaMemcpyAsync", "cudaEventSynchronize", "cuLaunchKernel", "cudaLaunchKernelExC")}
+    host_ops = sorted(cpu_events, key=lambda e: e.self_cpu_time_total, reverse=True)[:25]
+    text = io.StringIO()
+    pstats.Stats(host, stream=text).sort_stats("cumulative").print_stats(60)
+    own = io.StringIO()
+    pstats.Stats(host, stream=own).sort_stats("tottime").print_stats(30)
+    return {"batch_size": batch_size, "new_tokens": new_tokens, "wall_s": wall, "wall_unprofiled_s": plain_wall,
             "kernels": sum(e.count for e in cuda_events),
             "device_busy_s": sum(e.self_device_time_total for e in cuda_events) / 1e6,
-            "top_kernels": [(e.key[:90], e.count, round(e.self_device_time_total / 1e3, 2)) for e in top]}
+            "top_kernels": [(e.key[:90], e.count, round(e.self_device_time_total / 1e3, 2)) for e in top],
+            "runtime_calls": runtime,
+            "top_host_ops": [(e.key[:90], e.count, round(e.self_cpu_time_total / 1e3, 2)) for e in host_ops],
+            "host_cumulative": text.getvalue().splitlines()[:90], "host_own": own.getvalue().splitlines()[:60]}
 
 
 def adapter_runs(loaded, images, batch_size: int, new_tokens: int, mode: str) -> list[dict]:
@@ -248,6 +282,7 @@ def main() -> None:
                         help="on, off or both (on,off): the image encoder replayed as a CUDA graph, or eager")
     parser.add_argument("--experts", default="sized", help="routed experts' kernels: sized,grouped,transformers")
     parser.add_argument("--profile-generate", default="", help="batch sizes to run once under the profiler")
+    parser.add_argument("--trace-dir", default="", help="where --profile-generate writes its chrome traces")
     parser.add_argument("--json")
     args = parser.parse_args()
 
@@ -262,7 +297,7 @@ def main() -> None:
         print(json.dumps(parts[-1]), flush=True)
     profiles = []
     for size in filter(None, args.profile_generate.split(",")):
-        profiles.append(profile_generate(loaded, images, int(size), args.new_tokens, args.mode))
+        profiles.append(profile_generate(loaded, images, int(size), args.new_tokens, args.mode, args.trace_dir))
         print(json.dumps(profiles[-1]), flush=True)
     for decode in filter(None, args.decode.split(",")):
         for size in args.batch_sizes.split(","):
