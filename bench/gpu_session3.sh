@@ -140,6 +140,29 @@ case $part in
       --json "$OUT/infer_profile_b1_h200_s7.json" 2>&1 | grep -v "^{"
     timeout 330 python3 bench/train_speed.py --shapes lines --variants a-t4,b-t4 --steps 10 \
       --variant-timeout 150 --json "$OUT/train_ratio_t4_h200_s7.json" 2>&1 | grep -v "^{" ;;
+  s8a)
+    # session 8, first call: the graphed greedy loop (ocr_space.graphed_decode) on the GPU: its tests (the step
+    # captured and replayed, tokens as generate's), then batch 1 and 32 against transformers' compiled static
+    # decode (the former default), the experts sized or grouped, and inductor-compiled before capture; a profile
+    # of one batch-1 generate on the new default
+    timeout 150 python3 -m pytest -q -p no:cacheprovider --noconftest -W ignore --tb=short \
+      tests/test_graphed_decode.py 2>&1 | grep -v "^  warnings.warn\|Warning" | tail -30
+    timeout 420 python3 bench/infer_speed.py --lines 64 --batch-sizes 1,32 --new-tokens 32 --lines-b1 16 \
+      --decode compiled/sized,auto/sized,auto/grouped,graphed-compiled/sized --profile-generate 1 \
+      --json "$OUT/infer_graphed_h200_s8.json" 2>&1 | grep -v "^{" ;;
+  s8b)
+    # session 8, second call: the GPU tests (the compiled step too), then the new default path as a long job
+    # takes it: one image at a time in a job of 256 lines and batches of 32 in a job of 8,192 (both compile
+    # the step, ocr_space.fast_generate.COMPILE_MIN_PAGES)
+    timeout 150 python3 -m pytest -q -p no:cacheprovider --noconftest -W ignore --tb=short \
+      tests/test_graphed_decode.py 2>&1 | grep -v "^  warnings.warn\|Warning" | tail -30
+    timeout 400 python3 bench/infer_speed.py --lines 8192 --batch-sizes 32,1 --new-tokens 32 --lines-b1 256 \
+      --decode auto/sized --json "$OUT/infer_default_h200_s8.json" 2>&1 | grep -v "^{" ;;
+  s8c)
+    # session 8, third call: the training ratio under the 15 GiB fp16 cap once more (call 3 of session 6: 10.32,
+    # session 7: 6.84, the reference's own speed varying between machines)
+    timeout 330 python3 bench/train_speed.py --shapes lines --variants a-t4,b-t4 --steps 10 \
+      --variant-timeout 150 --json "$OUT/train_ratio_t4_h200_s8.json" 2>&1 | grep -v "^{" ;;
   fused)
     # next session: the fused LoRA Linear (branch speed2-fused-lora) against the defaults, in one call
     python3 bench/train_speed.py --shapes lines --variants a,b,b-fused-lora,a-t4,b-t4,b-t4-fused-lora --steps 10 \

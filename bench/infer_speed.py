@@ -81,8 +81,9 @@ def use_experts(loaded, experts: str) -> None:
 
 def time_batches(loaded, images, batch_size: int, new_tokens: int, mode: str, decode: str = "auto",
                  preprocess: str = "auto", vision_graph: str = "on", experts: str | None = None) -> dict:
-    """Lines/s and new tokens/s over ``images``; ``decode`` "eager" switches the fast decode path off and
-    "static" uses it at any batch size (auto: batch 1 only), ``preprocess`` "host" keeps the image processor off
+    """Lines/s and new tokens/s over ``images``; ``decode`` "eager" switches the fast decode path off, "auto" is
+    the default path (the step compiled in long jobs only), "graphed" never compiles the step, "compiled" always
+    does (:data:`ocr_space.fast_generate.ENV_SWITCH`); ``preprocess`` "host" keeps the image processor off
     the GPU (what ran before it could go there), ``vision_graph`` "off" runs the image encoder eagerly instead
     of replaying its CUDA graph, ``experts`` picks the routed experts' kernels (:func:`use_experts`; None: as
     loaded).
@@ -97,12 +98,10 @@ def time_batches(loaded, images, batch_size: int, new_tokens: int, mode: str, de
 
     on_host = mock.patch("ocr_space.recognize.processor_device_kwargs", lambda loaded: {})
     graphs = mock.patch.dict(os.environ, {GRAPH_SWITCH: "0" if vision_graph == "off" else "1"})
-    any_batch = mock.patch("ocr_space.fast_generate.FAST_DECODE_MIN_BATCHED_PAGES", 0)
     if loaded.device == "cuda" and experts:
         use_experts(loaded, experts)
-    with generation_settings_restored(loaded), on_host if preprocess == "host" else nullcontext(), graphs, \
-            any_batch if decode == "static" else nullcontext():
-        os.environ[ENV_SWITCH] = "0" if decode == "eager" else "1"
+    with generation_settings_restored(loaded), on_host if preprocess == "host" else nullcontext(), graphs:
+        os.environ[ENV_SWITCH] = {"eager": "0", "auto": "1"}.get(decode, decode)
         # same work for every run, whatever random weights prefer
         loaded.model.generation_config.min_new_tokens = new_tokens
         note = decode_settings(loaded.model, loaded.device, batch_size, len(images)).note
@@ -273,7 +272,9 @@ def main() -> None:
     parser.add_argument("--mode", default="small")
     parser.add_argument("--adapter-batch", type=int, default=0, help="also time generation with a LoRA adapter")
     parser.add_argument("--decode", default="eager,auto",
-                        help="decode paths to time: eager (today's dynamic cache) and/or auto (the fast path)")
+                        help="decode paths to time: eager (plain generate), auto (the default path), graphed (step "
+                             "never compiled) or compiled (always); PATH/EXPERTS times that path with those experts "
+                             "only (e.g. compiled/sized)")
     parser.add_argument("--lines-b1", type=int, default=16, help="lines timed one at a time (batch 1 is slow)")
     parser.add_argument("--preprocess", default="auto",
                         help="image processor placement to time: auto (on the GPU where torchvision runs it) and/or host")
@@ -299,11 +300,12 @@ def main() -> None:
     for size in filter(None, args.profile_generate.split(",")):
         profiles.append(profile_generate(loaded, images, int(size), args.new_tokens, args.mode, args.trace_dir))
         print(json.dumps(profiles[-1]), flush=True)
-    for decode in filter(None, args.decode.split(",")):
+    for entry in filter(None, args.decode.split(",")):
+        decode, _, only_experts = entry.partition("/")
         for size in args.batch_sizes.split(","):
             for preprocess in args.preprocess.split(","):
                 for graph in args.vision_graph.split(","):
-                    for experts in args.experts.split(","):
+                    for experts in (only_experts or args.experts).split(","):
                         lines = images[:max(int(size), args.lines_b1)] if int(size) == 1 else images
                         runs.append(time_batches(loaded, lines, int(size), args.new_tokens, args.mode, decode,
                                                  preprocess, graph, experts))

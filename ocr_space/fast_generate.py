@@ -1,36 +1,28 @@
-"""Fast greedy decoding: a static KV cache and a compiled, CUDA-graph-replayed decode step.
+"""Which decode a ``generate`` call takes: the graphed greedy loop, its step compiled or not, or plain ``generate``.
 
-Plain ``generate`` grows its KV cache every token and launches each decoder
-layer's kernels one by one from Python: at batch 1 a 12-layer MoE decoder spends
-most of each step in the host (bench/RESULTS.md: 46 new tokens/s on an H100
-where the weights read per token allow thousands). transformers' own static
-cache (``cache_implementation="static"``) preallocates the cache at
-prompt + ``max_new_tokens``, which makes every decode step the same shape, and
-``compile_config`` then compiles that step with inductor in ``reduce-overhead``
-mode: the whole step is captured once as a CUDA graph and replayed per token.
-The image is still encoded once, in the (eager) prefill; only the one-token
-steps are compiled.
+Plain ``generate`` grows its KV cache every token and launches each decoder layer's kernels one by one from
+Python: at batch 1 the host, not the GPU, sets the pace (bench/RESULTS.md: 46 new tokens/s on an H100). On
+CUDA every call here therefore runs :func:`ocr_space.graphed_decode.graphed_greedy_search`: a static KV cache
+and the one-token step captured once as a CUDA graph (a fraction of a second) and replayed per token, the
+image still encoded once in the prefill. For long jobs the step is first compiled by inductor, which fuses
+its ~870 kernels per token into far fewer, at a price of 13-17 s per batch shape.
 
-Where it pays (measured on the H200, bench/RESULTS.md): one image at a time,
-46 -> 253 new tokens/s. Batches of 32 gained only ~10% while transformers ran the decode steps' experts as
-``batched_mm``; with the experts picked by size (:mod:`ocr_space.models.sized_experts`) they go from ~1,300 to
-~2,900-3,100 new tokens/s, after 14-24 s of compilation per batch shape. That pays back only on long jobs, so a
-batch takes the fast path when its job has at least :data:`FAST_DECODE_MIN_BATCHED_PAGES` pages and the batch
-is full (a last, smaller batch would be one more shape to compile). Greedy tokens are the same
-as on the dynamic cache (the static cache masks the unused slots;
-tests/test_fast_generate.py compares token for token on the tiny model).
-Where it does not apply, :func:`decode_settings` says why and generation runs
-as before:
+Measured in one run on the H200 (bench/RESULTS.md, session 8; 32 new tokens per line, full size):
 
-- not on CUDA (compilation pays off only where launches dominate; on a CPU the
-  arithmetic does),
-- torch.compile or its GPU code generator (triton) missing,
-- a 4-bit (bitsandbytes) model, whose kernels transformers does not compile,
-- batches of more than one image in a job of fewer pages than that, or a batch that is not full (see above),
-- switched off with ``OCR_SPACE_FAST_DECODE=0``.
+=====================  ==================  ===================  ==========================
+decode                 batch 1, tokens/s   batch 32, tokens/s   first call of a shape
+=====================  ==================  ===================  ==========================
+transformers compiled  266.8               2,826.7              17-21 s (the former default)
+graphed                260.8               2,971.6              0.1-0.9 s
+graphed, compiled      341.3               3,406.8              13-17 s
+=====================  ==================  ===================  ==========================
 
-The first call of each length (``max_new_tokens``) pays the compilation
-(24 s on the H200); later calls of that length replay it.
+So the compilation pays back after ~14,000 new tokens one image at a time (~0.9 ms saved per token) and only
+after ~400,000 in batches of 32 (43 us per token): jobs of at least :data:`COMPILE_MIN_PAGES` pages (by batch
+size) compile their full batches' step; a single page read in the UI starts at once. Greedy tokens are the same
+as ``generate``'s (tests/test_graphed_decode.py). Where the loop does not apply, :func:`decode_settings` says
+why and generation runs as before: not on CUDA (graphs exist there only; on a CPU the arithmetic is the cost),
+a 4-bit (bitsandbytes) model (not measured here), a model without a static cache, or ``OCR_SPACE_FAST_DECODE=0``.
 """
 
 from __future__ import annotations
@@ -41,13 +33,17 @@ from dataclasses import dataclass, field
 
 log = logging.getLogger("ocr_space.generate")
 
-#: environment switch: "0" turns the fast path off everywhere (debugging, comparisons)
+#: environment switch: "0" turns the fast path off; "graphed" never compiles the step, "compiled" always does
+#: (measurements, debugging); unset or "1": by the job's size
 ENV_SWITCH = "OCR_SPACE_FAST_DECODE"
+#: the smallest job (pages) whose full batches compile the decode step before capturing it, by batch size
+#: (one image at a time / batches); see the module doc for the measurements behind them
+COMPILE_MIN_PAGES = {"one": 256, "batched": 8192}
 
 
 @dataclass(frozen=True)
 class DecodeSettings:
-    """Extra ``generate`` keyword arguments and why (empty = today's dynamic-cache path)."""
+    """Extra ``generate`` keyword arguments and why (empty = plain ``generate``)."""
 
     kwargs: dict = field(default_factory=dict)
     note: str = ""
@@ -61,43 +57,40 @@ _reported: set[str] = set()
 
 
 def decode_settings(model, device: str, batch_size: int = 1, pages_in_job: int = 0) -> DecodeSettings:
-    """The static-cache compiled decode for ``model`` on ``device``, or none with the reason (logged once).
+    """The graphed decode for ``model`` on ``device``, or none with the reason (logged once).
 
     ``pages_in_job``: how many pages the whole job reads in full batches of ``batch_size`` (0: unknown or
-    this batch is not full).
+    this batch is not full); long jobs compile the step.
     """
-    reason = _unavailable(model, device) or _not_worth_it(batch_size, pages_in_job)
+    from ocr_space.graphed_decode import graphed_greedy_search
+
+    choice = chosen_method()
+    reason = _unavailable(model, device, choice)
     if reason:
-        if reason not in _reported:
-            _reported.add(reason)
-            log.info("generation without the fast decode path: %s", reason)
+        _report(f"generation without the fast decode path: {reason}")
         return DecodeSettings({}, reason)
-    from transformers import CompileConfig
-
-    # dynamic=False: one graph per (batch size, cache length); fullgraph=False lets an odd op fall back
-    compile_config = CompileConfig(fullgraph=False, dynamic=False, backend="inductor", mode="reduce-overhead")
-    return DecodeSettings({"cache_implementation": "static", "compile_config": compile_config},
-                          "static KV cache, decode step compiled and replayed as a CUDA graph")
-
-
-#: the smallest job (pages) whose full batches take the fast path. Measured on the H200 (bench/RESULTS.md,
-#: session 6, 32 new tokens per line): batch 32 read 41 lines/s on the dynamic cache and 91-98 on the static one
-#: after 14-24 s of compilation per batch shape, so compilation pays back after ~1,000-1,500 lines
-FAST_DECODE_MIN_BATCHED_PAGES = 1024
+    kwargs = {"custom_generate": graphed_greedy_search}
+    note = "static KV cache, decode step captured once and replayed as a CUDA graph"
+    if choice == "compiled" or (choice == "auto" and _long_enough(batch_size, pages_in_job)):
+        missing = compiler_missing()
+        if missing:
+            _report(f"decode step not compiled: {missing}")
+            return DecodeSettings(kwargs, f"{note} (not compiled: {missing})")
+        kwargs["compile_step"] = True
+        note = "static KV cache, decode step compiled, captured and replayed as a CUDA graph"
+    return DecodeSettings(kwargs, note)
 
 
-def _not_worth_it(batch_size: int, pages_in_job: int) -> str:
-    if batch_size > 1 and pages_in_job < FAST_DECODE_MIN_BATCHED_PAGES:
-        return (f"batches in jobs of fewer than {FAST_DECODE_MIN_BATCHED_PAGES} pages, or not full (compiling "
-                "the decode for a batch shape takes 14-24 s, which only long jobs pay back)")
-    return ""
+def chosen_method() -> str:
+    """``OCR_SPACE_FAST_DECODE``: "off" ("0", "false", "no"), "graphed", "compiled", else "auto"."""
+    value = os.environ.get(ENV_SWITCH, "1").strip().lower()
+    if value in ("0", "false", "off", "no"):
+        return "off"
+    return value if value in ("graphed", "compiled") else "auto"
 
 
-def _unavailable(model, device: str) -> str:
-    if os.environ.get(ENV_SWITCH, "1").strip().lower() in ("0", "false", "off", "no"):
-        return f"{ENV_SWITCH}=0"
-    if not str(device).startswith("cuda"):
-        return f"on {device} (the compiled decode pays off on CUDA only)"
+def compiler_missing() -> str:
+    """Why torch.compile cannot build GPU code here, or ""."""
     try:
         import torch
 
@@ -106,10 +99,28 @@ def _unavailable(model, device: str) -> str:
         import triton  # noqa: F401 - inductor's GPU code generator
     except Exception as exc:  # noqa: BLE001 - a missing compiler is a reason, not an error
         return f"torch.compile cannot run here ({type(exc).__name__}: {str(exc)[:120]})"
+    return ""
+
+
+def _long_enough(batch_size: int, pages_in_job: int) -> bool:
+    return pages_in_job >= COMPILE_MIN_PAGES["one" if batch_size == 1 else "batched"]
+
+
+def _report(message: str) -> None:
+    if message not in _reported:
+        _reported.add(message)
+        log.info(message)
+
+
+def _unavailable(model, device: str, choice: str) -> str:
+    if choice == "off":
+        return f"{ENV_SWITCH}=0"
+    if not str(device).startswith("cuda"):
+        return f"on {device} (CUDA graphs exist on CUDA only; on a CPU the arithmetic, not the launches, is the cost)"
     base = model.get_base_model() if hasattr(model, "get_base_model") else model
     config = getattr(base, "config", None)
     if getattr(config, "quantization_config", None) is not None or getattr(base, "hf_quantizer", None) is not None:
-        return "a quantized (4-bit) model: transformers does not compile its kernels"
+        return "a quantized (4-bit) model: its bitsandbytes kernels are not captured or compiled here"
     if not getattr(base, "_can_compile_fullgraph", False):
         return f"{type(base).__name__} does not support a static cache"
     return ""

@@ -23,6 +23,7 @@ from transformers import StoppingCriteria, StoppingCriteriaList
 from transformers.generation.streamers import BaseStreamer
 
 from ocr_space.documents import Page
+from ocr_space.graphed_decode import streaming_kwargs
 from ocr_space.grounding import parse_grounded
 from ocr_space.images import ImageInput
 from ocr_space.models.loading import LoadedModel
@@ -38,9 +39,9 @@ from ocr_space.recognize import (
 
 #: how long the reader waits for the next token before checking that the worker is still alive
 _POLL_SECONDS = 0.5
-#: every streamed generation runs on this one thread: the fast decode's CUDA graphs are recorded per thread
-#: (fast_generate.py), so a fresh thread per page would record them again for every page. One model sits on
-#: the GPU at a time anyway, so pages wait their turn here.
+#: every streamed generation runs on this one thread: one model sits on the GPU at a time, so pages wait their
+#: turn here (and transformers' compiled decode, ``OCR_SPACE_FAST_DECODE=compiled``, records its CUDA graphs per
+#: thread: a fresh thread per page would record them again for every page).
 _GENERATION_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ocr-space-stream")
 
 
@@ -89,7 +90,8 @@ def recognize_stream(loaded: LoadedModel, image: ImageInput | Page, prompt: str 
     def work() -> None:
         try:
             with torch.inference_mode():
-                outcome["output"] = loaded.model.generate(**inputs, **generate_kwargs, streamer=streamer,
+                outcome["output"] = loaded.model.generate(**inputs, **generate_kwargs,
+                                                          **streaming_kwargs(generate_kwargs, streamer),
                                                           stopping_criteria=StoppingCriteriaList([_StopOn(stop)]))
         except BaseException as exc:  # noqa: BLE001 - handed to the reading thread, which raises it
             outcome["error"] = exc

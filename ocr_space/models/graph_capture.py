@@ -86,10 +86,18 @@ def structure_signature(module: torch.nn.Module) -> tuple:
     Scanned on every inference call, since PEFT may wrap layers after a dispatcher was installed; on the 3B model
     a scan walks thousands of modules, so training runs take it once (:func:`module_signature`).
     """
-    params = list(module.parameters())
-    where = (params[0].data_ptr(), params[-1].data_ptr()) if params else ()
-    adapters = tuple((m.disable_adapters, m.merged, tuple(m.active_adapters), tuple(m.lora_A.keys()))
-                     for m in module.modules() if hasattr(m, "lora_A") and hasattr(m, "merged"))
+    first = last = None
+    adapters = []
+    for part in module.modules():  # one walk (it runs per inference call): weights' place and adapters' state
+        for param in part._parameters.values():
+            if param is not None:
+                first = param if first is None else first
+                last = param
+        if "lora_A" in part._modules and hasattr(part, "merged"):  # a dict lookup: no failing getattr per module
+            adapters.append((part.disable_adapters, part.merged, tuple(part.active_adapters),
+                             tuple(part.lora_A.keys())))
+    where = (first.data_ptr(), last.data_ptr()) if first is not None else ()
+    adapters = tuple(adapters)
     return (where, adapters)
 
 
