@@ -124,8 +124,16 @@ class DecodeSession:
 
 @dataclass
 class _Sessions:
+    """A model's sessions, kept in its ``__dict__``: a copy or a pickle of the model starts without any."""
+
     by_shape: OrderedDict = field(default_factory=OrderedDict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __deepcopy__(self, memo) -> _Sessions:  # caches and graphs belong to the original's tensors
+        return _Sessions()
+
+    def __reduce__(self):
+        return (_Sessions, ())
 
 
 def session_for(model, batch_size: int, needed_length: int, capture: bool, compiled: bool = False) -> DecodeSession:

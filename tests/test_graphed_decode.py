@@ -117,6 +117,16 @@ def test_later_calls_reuse_the_session_and_read_the_same(cpu_loaded, lines):
     assert batch == 1 and length % CACHE_BUCKET == 0 and length >= inputs["input_ids"].shape[1] + 20
 
 
+def test_a_copied_model_starts_without_sessions(cpu_loaded):
+    """Sessions hold locks, caches and graphs of the original's tensors: deepcopy and pickle leave them behind."""
+    import copy
+    import pickle
+
+    session_for(cpu_loaded.model, 1, 100, capture=False)
+    assert not copy.deepcopy(cpu_loaded.model)._ocr_space_decode_sessions.by_shape
+    assert not pickle.loads(pickle.dumps(cpu_loaded.model._ocr_space_decode_sessions)).by_shape
+
+
 def test_a_changed_model_gets_a_new_session(cpu_loaded):
     """A graph replays what it recorded: another experts kernel or an adapter switched off must not reuse it."""
     model = cpu_loaded.model
