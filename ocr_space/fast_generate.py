@@ -19,7 +19,8 @@ graphed, compiled      341.3               3,406.8              13-17 s
 
 So the compilation pays back after ~14,000 new tokens one image at a time (~0.9 ms saved per token) and only
 after ~400,000 in batches of 32 (43 us per token): jobs of at least :data:`COMPILE_MIN_PAGES` pages (by batch
-size) compile their full batches' step; a single page read in the UI starts at once. Greedy tokens are the same
+size) compile their full batches' step; a single page read in the UI starts at once. On ZeroGPU, which lends
+the GPU per call, the step is captured per call and never compiled. Greedy tokens are the same
 as ``generate``'s (tests/test_graphed_decode.py). Where the loop does not apply, :func:`decode_settings` says
 why and generation runs as before: not on CUDA (graphs exist there only; on a CPU the arithmetic is the cost),
 a 4-bit (bitsandbytes) model (not measured here), a model without a static cache, or ``OCR_SPACE_FAST_DECODE=0``.
@@ -103,6 +104,10 @@ def compiler_missing() -> str:
 
 
 def _long_enough(batch_size: int, pages_in_job: int) -> bool:
+    from ocr_space.zerogpu import on_zero_gpu
+
+    if on_zero_gpu():  # the GPU is lent per call: a compiled step would not outlive the call that paid for it
+        return False
     return pages_in_job >= COMPILE_MIN_PAGES["one" if batch_size == 1 else "batched"]
 
 

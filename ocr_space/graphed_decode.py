@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 
 import torch
 
+from ocr_space.zerogpu import on_zero_gpu
+
 log = logging.getLogger("ocr_space.generate")
 
 #: the static cache's length is rounded up to a multiple of this, so prompts of nearby lengths share a graph
@@ -185,9 +187,13 @@ def graphed_greedy_search(model, input_ids: torch.LongTensor, logits_processor, 
     batch_size, prompt_length = input_ids.shape
     max_length = stopping_criteria.max_length or prompt_length + generation_config.max_new_tokens
     session = session_for(model, batch_size, max_length, input_ids.device.type == "cuda", compile_step)
-    with session.lock:
-        return _decode(session, model, input_ids, logits_processor, stopping_criteria, generation_config,
-                       stream_tokens_to, max_length, model_kwargs)
+    try:
+        with session.lock:
+            return _decode(session, model, input_ids, logits_processor, stopping_criteria, generation_config,
+                           stream_tokens_to, max_length, model_kwargs)
+    finally:
+        if on_zero_gpu():  # the GPU is lent per call there: no cache or graph may outlive the call
+            drop_sessions(model)
 
 
 def _decode(session: DecodeSession, model, input_ids, logits_processor, stopping_criteria, generation_config,

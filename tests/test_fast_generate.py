@@ -39,6 +39,9 @@ def test_long_jobs_compile_the_step(tiny_loaded, monkeypatch):
     assert not compiles(1, one - 1) and compiles(1, one)
     assert not compiles(8, batched - 1) and compiles(8, batched)
     assert not compiles(8, 0)  # a batch that is not full: unknown job, no compilation
+    monkeypatch.setenv("SPACES_ZERO_GPU", "true")  # a GPU lent per call: nothing compiled outlives it
+    assert not compiles(1, one)
+    monkeypatch.delenv("SPACES_ZERO_GPU")
     monkeypatch.setenv(ENV_SWITCH, "compiled")
     assert compiles(1, 0)
     monkeypatch.setenv(ENV_SWITCH, "graphed")

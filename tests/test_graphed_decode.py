@@ -117,6 +117,14 @@ def test_later_calls_reuse_the_session_and_read_the_same(cpu_loaded, lines):
     assert batch == 1 and length % CACHE_BUCKET == 0 and length >= inputs["input_ids"].shape[1] + 20
 
 
+def test_on_zero_gpu_no_session_outlives_the_call(cpu_loaded, lines, monkeypatch):
+    monkeypatch.setenv("SPACES_ZERO_GPU", "true")
+    drop_sessions(cpu_loaded.model)
+    plain, graphed = _both(cpu_loaded, _inputs(cpu_loaded, lines[:1], ["<image>\nFree OCR."]), 8, min_new_tokens=8)
+    assert torch.equal(plain, graphed)
+    assert "_ocr_space_decode_sessions" not in cpu_loaded.model.__dict__
+
+
 def test_a_copied_model_starts_without_sessions(cpu_loaded):
     """Sessions hold locks, caches and graphs of the original's tensors: deepcopy and pickle leave them behind."""
     import copy
