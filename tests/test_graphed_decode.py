@@ -31,10 +31,10 @@ def tiny_dir(tmp_path_factory):
     return build_tiny_model(tmp_path_factory.mktemp("tiny-ocr2-graphed"))
 
 
-def _loaded(tiny_dir, device: str):
+def _loaded(tiny_dir, device: str, dtype: torch.dtype | None = None):
     from ocr_space.models.loading import load_model
 
-    return load_model(str(tiny_dir), device=device)
+    return load_model(str(tiny_dir), device=device, **({"dtype": dtype} if dtype else {}))
 
 
 @pytest.fixture(scope="module")
@@ -210,8 +210,12 @@ def test_the_replayed_graph_reads_the_same_tokens_on_the_gpu(tiny_dir, lines):
 
 @cuda
 def test_the_compiled_step_reads_the_same_tokens_on_the_gpu(tiny_dir, lines):
-    """Long jobs compile the step with inductor before capturing it (ocr_space.fast_generate)."""
-    loaded = _loaded(tiny_dir, "cuda")
+    """Long jobs compile the step with inductor before capturing it (ocr_space.fast_generate).
+
+    In fp32: inductor's fused kernels round once where eager bf16 rounds after every op, and on random weights
+    that alone flips near-tied argmaxes (the full-size bench reports the texts, not this equality).
+    """
+    loaded = _loaded(tiny_dir, "cuda", torch.float32)
     inputs = _inputs(loaded, lines[:2], ["<image>\nFree OCR.", "<image>\nFree OCR. Every line, as written."])
     for _ in range(2):
         plain, graphed = _both(loaded, inputs, 40, min_new_tokens=40, compile_step=True)
