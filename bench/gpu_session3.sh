@@ -165,6 +165,11 @@ case $part in
       tests/test_graphed_decode.py -k compiled 2>&1 | grep -v "DEBUG\|^  warnings.warn\|Warning" | tail -40
     timeout 330 python3 bench/train_speed.py --shapes lines --variants a-t4,b-t4 --steps 10 \
       --variant-timeout 150 --json "$OUT/train_ratio_t4_h200_s8.json" 2>&1 | grep -v "^{" ;;
+  s8d)
+    # session 8, last call: the graphed decode with a LoRA adapter (r=16, the routed experts too: PEFT's
+    # experts, then the factored ones load_model uses) at batch 32, and one image at a time without one
+    timeout 300 python3 bench/infer_speed.py --lines 64 --batch-sizes 1 --new-tokens 32 --lines-b1 16 \
+      --decode auto --adapter-batch 32 --json "$OUT/infer_adapter_h200_s8.json" 2>&1 | grep -v "^{" ;;
   fused)
     # next session: the fused LoRA Linear (branch speed2-fused-lora) against the defaults, in one call
     python3 bench/train_speed.py --shapes lines --variants a,b,b-fused-lora,a-t4,b-t4,b-t4-fused-lora --steps 10 \
