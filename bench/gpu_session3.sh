@@ -170,6 +170,10 @@ case $part in
     # experts, then the factored ones load_model uses) at batch 32, and one image at a time without one
     timeout 300 python3 bench/infer_speed.py --lines 64 --batch-sizes 1 --new-tokens 32 --lines-b1 16 \
       --decode auto --adapter-batch 32 --json "$OUT/infer_adapter_h200_s8.json" 2>&1 | grep -v "^{" ;;
+  s8e)
+    # session 8: the GPU tests of the graphed decode, a capture that must fail (a T4's experts fallback) included
+    timeout 150 python3 -m pytest -q -p no:cacheprovider -p no:logging --noconftest -W ignore --tb=short \
+      tests/test_graphed_decode.py 2>&1 | grep -v "DEBUG\|^  warnings.warn\|Warning" | tail -40 ;;
   fused)
     # next session: the fused LoRA Linear (branch speed2-fused-lora) against the defaults, in one call
     python3 bench/train_speed.py --shapes lines --variants a,b,b-fused-lora,a-t4,b-t4,b-t4-fused-lora --steps 10 \

@@ -224,3 +224,20 @@ def test_the_compiled_step_reads_the_same_tokens_on_the_gpu(tiny_dir, lines):
         assert torch.equal(plain, graphed), (failures, (plain != graphed).nonzero()[:4].tolist())
     assert len(sessions) == 1, [key[:4] for key in loaded.model._ocr_space_decode_sessions.by_shape]
     assert sessions[0].forward is not None and sessions[0].graph is not None and not failures[0]
+
+
+@cuda
+def test_a_step_that_cannot_be_captured_runs_eagerly_with_the_same_tokens(tiny_dir, lines, monkeypatch):
+    """A T4 has no grouped matmul: transformers' fallback reads the expert counts back to the host, which a
+    capture refuses. The step then runs eagerly, says why, and reads the same tokens."""
+    import transformers.integrations.moe as moe
+
+    loaded = _loaded(tiny_dir, "cuda", torch.float32)
+    loaded.model.set_experts_implementation("grouped_mm")  # rows of any count take the (forced) fallback
+    monkeypatch.setattr(moe, "_can_use_grouped_mm", lambda *args: False)
+    inputs = _inputs(loaded, lines[:2], ["<image>\nFree OCR.", "<image>\nFree OCR. Every line, as written."])
+    for _ in range(2):
+        plain, graphed = _both(loaded, inputs, 20, min_new_tokens=20)
+        assert torch.equal(plain, graphed)
+    (session,) = loaded.model._ocr_space_decode_sessions.by_shape.values()
+    assert session.graph is None and session.failure
