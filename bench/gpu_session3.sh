@@ -174,6 +174,13 @@ case $part in
     # session 8: the GPU tests of the graphed decode, a capture that must fail (a T4's experts fallback) included
     timeout 150 python3 -m pytest -q -p no:cacheprovider -p no:logging --noconftest -W ignore --tb=short \
       tests/test_graphed_decode.py 2>&1 | grep -v "DEBUG\|^  warnings.warn\|Warning" | tail -40 ;;
+  s8f)
+    # session 8, last call: the frozen experts' backward (expert_lora._FrozenGroupedLinear) under the training
+    # graphs: the GPU graph and expert tests, then train() defaults for ten steps
+    timeout 100 python3 -m pytest -q -p no:cacheprovider --noconftest -W ignore --tb=short \
+      tests/models/test_vision_graph.py 2>&1 | grep -v "^  warnings.warn\|Warning" | tail -12
+    timeout 120 python3 bench/train_speed.py --shapes lines --variants b --steps 10 --variant-timeout 100 \
+      --json "$OUT/train_b_h200_s8.json" 2>&1 | grep -v "^{" ;;
   fused)
     # next session: the fused LoRA Linear (branch speed2-fused-lora) against the defaults, in one call
     python3 bench/train_speed.py --shapes lines --variants a,b,b-fused-lora,a-t4,b-t4,b-t4-fused-lora --steps 10 \

@@ -82,12 +82,44 @@ def _project(experts, name: str, wrapper, inputs: torch.Tensor, offsets: torch.T
     from transformers.integrations.moe import _grouped_linear, _grouped_mm
 
     # without a factored wrapper this reads the parameter as it is: plain, merged, or rebuilt by PEFT
-    base = _grouped_linear(inputs, getattr(experts, name), offsets, is_transposed=experts.is_transposed)
+    weight = getattr(experts, name)
+    if torch.is_grad_enabled() and not weight.requires_grad:
+        base = _FrozenGroupedLinear.apply(inputs, weight, offsets, experts.is_transposed)
+    else:
+        base = _grouped_linear(inputs, weight, offsets, is_transposed=experts.is_transposed)
     if wrapper is None:
         return base
     first, second, scaling = _grouped_factors(wrapper, experts.is_transposed)
     low_rank = _grouped_mm(_grouped_mm(inputs, first, offsets), second, offsets)
     return base + low_rank * scaling
+
+
+class _FrozenGroupedLinear(torch.autograd.Function):
+    """``inputs @ W_e^T`` per expert for a frozen ``W``, whose backward computes the inputs' gradient only.
+
+    Without a grouped-matmul kernel (a T4: capability below 8.0) transformers runs its own fallback, whose
+    backward always returns the weight's gradient too: a zeroed tensor the size of all 64 experts' weights
+    (~440 MB per MoE layer at full size) and a matmul per expert, which autograd then drops, since the base
+    weights are frozen. Here the backward is one grouped matmul with the transposed weights, the same kernel
+    choice as the forward. Where the native kernel runs, autograd skipped that gradient already: same cost.
+    """
+
+    @staticmethod
+    def forward(ctx, inputs: torch.Tensor, weight: torch.Tensor, offsets: torch.Tensor,
+                is_transposed: bool) -> torch.Tensor:  # noqa: D102
+        from transformers.integrations.moe import _grouped_linear
+
+        ctx.save_for_backward(weight, offsets)
+        ctx.is_transposed = is_transposed
+        return _grouped_linear(inputs, weight, offsets, is_transposed=is_transposed)
+
+    @staticmethod
+    def backward(ctx, grad_output: torch.Tensor):  # noqa: D102
+        from transformers.integrations.moe import _grouped_linear
+
+        weight, offsets = ctx.saved_tensors
+        grad_inputs = _grouped_linear(grad_output.contiguous(), weight, offsets, is_transposed=not ctx.is_transposed)
+        return grad_inputs, None, None, None
 
 
 def _grouped_factors(wrapper, is_transposed: bool):

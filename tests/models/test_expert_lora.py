@@ -120,3 +120,31 @@ def test_generation_caches_the_factors_and_notices_changed_weights(adapted):
     model.get_base_model().set_experts_implementation("grouped_mm")  # PEFT's own path on the new weights
     with torch.no_grad():
         torch.testing.assert_close(model(**batch).logits, changed, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("native", [True, False], ids=["grouped-mm", "fallback"])
+def test_frozen_expert_weights_get_no_gradient_computed(adapted, monkeypatch, native):
+    """The base experts' backward computes the inputs' gradient only, with the kernel or with transformers'
+    fallback (a T4's path, forced here), and every gradient equals the plain path's."""
+    import transformers.integrations.moe as moe
+
+    import ocr_space.models.expert_lora as expert_lora
+
+    model, batch = adapted
+    if not native:
+        monkeypatch.setattr(moe, "_can_use_grouped_mm", lambda *args: False)
+    assert use_factored_expert_lora(model)
+    frozen_calls = []
+    real_apply = expert_lora._FrozenGroupedLinear.apply
+    monkeypatch.setattr(expert_lora._FrozenGroupedLinear, "apply",
+                        lambda *args: frozen_calls.append(1) or real_apply(*args))
+    _, loss_frozen, grads_frozen = _forward_backward(model, batch)
+    assert frozen_calls  # the base projections took it
+    monkeypatch.setattr(expert_lora._FrozenGroupedLinear, "apply",
+                        lambda inputs, weight, offsets, transposed: moe._grouped_linear(
+                            inputs, weight, offsets, is_transposed=transposed))
+    _, loss_plain, grads_plain = _forward_backward(model, batch)
+    assert torch.equal(loss_frozen, loss_plain)
+    assert grads_frozen.keys() == grads_plain.keys()
+    for name in grads_plain:
+        torch.testing.assert_close(grads_frozen[name], grads_plain[name], rtol=1e-5, atol=1e-6, msg=name)
