@@ -79,11 +79,11 @@ def _factorable(wrapper) -> bool:
 
 def _project(experts, name: str, wrapper, inputs: torch.Tensor, offsets: torch.Tensor) -> torch.Tensor:
     """One grouped projection ``inputs @ W_e^T`` per expert, plus its factored LoRA term when there is one."""
-    from transformers.integrations.moe import _grouped_linear, _grouped_mm
+    from transformers.integrations.moe import _can_use_grouped_mm, _grouped_linear, _grouped_mm
 
     # without a factored wrapper this reads the parameter as it is: plain, merged, or rebuilt by PEFT
     weight = getattr(experts, name)
-    if torch.is_grad_enabled() and not weight.requires_grad:
+    if torch.is_grad_enabled() and not weight.requires_grad and not _can_use_grouped_mm(inputs, weight, offsets):
         base = _FrozenGroupedLinear.apply(inputs, weight, offsets, experts.is_transposed)
     else:
         base = _grouped_linear(inputs, weight, offsets, is_transposed=experts.is_transposed)
@@ -100,8 +100,9 @@ class _FrozenGroupedLinear(torch.autograd.Function):
     Without a grouped-matmul kernel (a T4: capability below 8.0) transformers runs its own fallback, whose
     backward always returns the weight's gradient too: a zeroed tensor the size of all 64 experts' weights
     (~440 MB per MoE layer at full size) and a matmul per expert, which autograd then drops, since the base
-    weights are frozen. Here the backward is one grouped matmul with the transposed weights, the same kernel
-    choice as the forward. Where the native kernel runs, autograd skipped that gradient already: same cost.
+    weights are frozen. Here the backward is one grouped matmul with the transposed weights (the fallback's
+    loop, computing the inputs' gradient only). Used only where the fallback runs: with the native kernel
+    autograd skips that gradient itself, and the measured GPU paths stay as they were.
     """
 
     @staticmethod
