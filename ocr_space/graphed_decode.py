@@ -166,7 +166,8 @@ def model_state(model) -> tuple:
 
 
 def drop_sessions(model) -> None:
-    """Free the model's decode caches and graphs (before a merge or unload changes its weights' tensors)."""
+    """Free the model's decode caches and graphs now (ZeroGPU, after each call; a changed model needs no call:
+    :func:`session_for` keys sessions by :func:`model_state`)."""
     model.__dict__.pop("_ocr_space_decode_sessions", None)
 
 
@@ -200,6 +201,7 @@ def _decode(session: DecodeSession, model, input_ids, logits_processor, stopping
             streamer, max_length: int, model_kwargs: dict) -> torch.LongTensor:
     batch_size, prompt_length = input_ids.shape
     attention_mask = model_kwargs.get("attention_mask")
+    _check_step_inputs(model, input_ids, model_kwargs)  # before the prefill, which a refusal would waste
     session.start(attention_mask, prompt_length)
     model_kwargs["past_key_values"] = session.cache
 
@@ -211,9 +213,8 @@ def _decode(session: DecodeSession, model, input_ids, logits_processor, stopping
     last_position = positions[:, -1:] if positions is not None else torch.full_like(input_ids[:, :1], prompt_length - 1)
     session.position.copy_(last_position + 1)
     session.slot.fill_(prompt_length)
-    session.extra = {key: value for key, value in model_kwargs.items()
-                     if key == "logits_to_keep" and value is not None}
-    _check_step_inputs(model, input_ids, model_kwargs)
+    keep = model_kwargs.get("logits_to_keep")
+    session.extra = {"logits_to_keep": keep} if keep is not None else {}
 
     sequences = torch.empty((batch_size, max_length), dtype=torch.long, device=input_ids.device)
     sequences[:, :prompt_length] = input_ids
@@ -221,7 +222,6 @@ def _decode(session: DecodeSession, model, input_ids, logits_processor, stopping
     pad = generation_config._pad_token_tensor
     unfinished = torch.ones(batch_size, dtype=torch.long, device=input_ids.device)
     finished_flag = torch.zeros((), dtype=torch.bool, pin_memory=input_ids.device.type == "cuda")
-    pending = None
     while True:
         scores = logits_processor(sequences[:, :length], logits)
         next_tokens = torch.argmax(scores, dim=-1)
@@ -240,12 +240,11 @@ def _decode(session: DecodeSession, model, input_ids, logits_processor, stopping
         done = torch.cuda.Event() if input_ids.device.type == "cuda" else None
         if done is not None:
             done.record()
-        pending = session.step()
+        logits = session.step()  # discarded if the flag says every row had finished
         if done is not None:
             done.synchronize()
         if bool(finished_flag):
             break
-        logits = pending
     if streamer is not None:
         streamer.end()
     return sequences[:, :length]

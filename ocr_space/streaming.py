@@ -40,8 +40,7 @@ from ocr_space.recognize import (
 #: how long the reader waits for the next token before checking that the worker is still alive
 _POLL_SECONDS = 0.5
 #: every streamed generation runs on this one thread: one model sits on the GPU at a time, so pages wait their
-#: turn here (and transformers' compiled decode, ``OCR_SPACE_FAST_DECODE=compiled``, records its CUDA graphs per
-#: thread: a fresh thread per page would record them again for every page).
+#: turn here (the graphed decode's sessions serialize on their own lock as well).
 _GENERATION_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ocr-space-stream")
 
 
