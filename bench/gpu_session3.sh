@@ -182,6 +182,22 @@ case $part in
       tests/models/test_vision_graph.py 2>&1 | grep -v "^  warnings.warn\|Warning" | tail -12
     timeout 120 python3 bench/train_speed.py --shapes lines --variants b --steps 10 --variant-timeout 100 \
       --json "$OUT/train_b_h200_s8.json" 2>&1 | grep -v "^{" ;;
+  s9a|s9b)
+    # session 9, first two calls (s9b: the padded blocks no longer kept for the backward): the padded experts
+    # layout's GPU tests (fp16 takes it by itself, with the loop's numbers; bf16 keeps the grouped kernel), then
+    # the ratio under the 15 GiB fp16 cap with it (b-t4, today's default) and without it (b-t4-loop: the host
+    # loop over experts), the reference in the same call
+    timeout 150 python3 -m pytest -q -p no:cacheprovider -p no:logging --noconftest -W ignore --tb=short \
+      tests/models/test_padded_experts.py 2>&1 | grep -v "DEBUG\|^  warnings.warn\|Warning" | tail -30
+    timeout 440 python3 bench/train_speed.py --shapes lines --variants b-t4,a-t4,b-t4-loop --steps 10 \
+      --variant-timeout 150 --json "$OUT/train_ratio_t4_h200_s9.json" 2>&1 | grep -v "^{" ;;
+  s9c)
+    # session 9, third call: the ratio under the cap once more with the padded layout, the bf16 defaults (the
+    # layout does not apply there: that path should not move) and the graph tests (former s8f)
+    timeout 100 python3 -m pytest -q -p no:cacheprovider --noconftest -W ignore --tb=short \
+      tests/models/test_vision_graph.py 2>&1 | grep -v "^  warnings.warn\|Warning" | tail -12
+    timeout 400 python3 bench/train_speed.py --shapes lines --variants a-t4,b-t4,b --steps 10 \
+      --variant-timeout 150 --json "$OUT/train_ratio_t4_h200_s9c.json" 2>&1 | grep -v "^{" ;;
   fused)
     # next session: the fused LoRA Linear (branch speed2-fused-lora) against the defaults, in one call
     python3 bench/train_speed.py --shapes lines --variants a,b,b-fused-lora,a-t4,b-t4,b-t4-fused-lora --steps 10 \

@@ -68,6 +68,10 @@ VARIANTS = {
     # session 6: where the host's time goes inside train() (the Trainer's loop around the graphed model)
     "b-host-profile": {"kind": "ocr_space", "dtype": "bf16", "host_profile": True},
     "b-t4-fused": {"kind": "ocr_space", "dtype": "fp16", "cap_gib": T4_CAP_GIB, "overrides": {"optim": "adamw_torch_fused"}},
+    # session 9: fp16's routed experts as one batched matmul per projection (ocr_space.models.padded_experts,
+    # the default now) against the host loop over experts that torch and transformers run without an fp16 kernel
+    "b-t4-loop": {"kind": "ocr_space", "dtype": "fp16", "cap_gib": T4_CAP_GIB,
+                  "env": {"OCR_SPACE_PADDED_EXPERTS": "0"}},
     "b-base": {"kind": "ocr_space", "dtype": "bf16", "overrides": {"mode": "base"}},
     "b-tiles": {"kind": "ocr_space", "dtype": "bf16", "overrides": {"mode": "tiles"}},
     # Unsloth (its own environment: UNSLOTH_PYTHONPATH): the same mode, micro-batch and accumulation as b,

@@ -26,6 +26,12 @@ from __future__ import annotations
 
 import torch
 
+from ocr_space.models.padded_experts import (
+    PaddedRows,
+    padded_grouped_linear,
+    padded_layout_switched_on,
+    pads_where_grouped_mm_loops,
+)
 from ocr_space.models.sized_experts import SIZED_EXPERTS
 
 #: the name registered in transformers' ExpertsInterface
@@ -52,10 +58,11 @@ def factored_lora_experts_forward(self, hidden_states: torch.Tensor, top_k_index
     routed = hidden_states[perm // num_top_k]
     histogram_input = expert_ids.float() if hidden_states.device.type in ("cpu", "mps") else expert_ids.int()
     tokens_per_expert = torch.histc(histogram_input, bins=self.num_experts, min=0, max=self.num_experts - 1)
-    offsets = torch.cumsum(tokens_per_expert, dim=0, dtype=torch.int32)
-
-    projected = _project(self, "gate_up_proj", factored.get("gate_up_proj"), routed, offsets)
-    projected = _project(self, "down_proj", factored.get("down_proj"), self._apply_gate(projected), offsets)
+    # grouped by offsets (one kernel, or a host loop over experts), or padded (one batched matmul, no loop)
+    padded = _padded_rows(self, routed, expert_ids, tokens_per_expert)
+    groups = padded if padded is not None else torch.cumsum(tokens_per_expert, dim=0, dtype=torch.int32)
+    projected = _project(self, "gate_up_proj", factored.get("gate_up_proj"), routed, groups)
+    projected = _project(self, "down_proj", factored.get("down_proj"), self._apply_gate(projected), groups)
     weighted = projected * top_k_weights.reshape(-1)[perm].unsqueeze(-1)
 
     restored = torch.empty_like(perm)
@@ -67,6 +74,8 @@ def factored_lora_experts_forward(self, hidden_states: torch.Tensor, top_k_index
 
 #: attribute on an experts module: {parameter name: the PEFT ParamWrapper adapting it}
 _WRAPPERS = "_ocr_space_lora_wrappers"
+#: attribute on an experts module: False keeps the host loop where the padded layout would replace it
+_PADDED = "_ocr_space_padded_experts"
 
 
 def _factorable(wrapper) -> bool:
@@ -77,21 +86,37 @@ def _factorable(wrapper) -> bool:
     return len(active) == 1 and wrapper.get_param().dtype in (torch.float32, torch.float16, torch.bfloat16)
 
 
-def _project(experts, name: str, wrapper, inputs: torch.Tensor, offsets: torch.Tensor) -> torch.Tensor:
-    """One grouped projection ``inputs @ W_e^T`` per expert, plus its factored LoRA term when there is one."""
+def _project(experts, name: str, wrapper, inputs: torch.Tensor, groups: torch.Tensor | PaddedRows) -> torch.Tensor:
+    """One grouped projection ``inputs @ W_e^T`` per expert, plus its factored LoRA term when there is one.
+
+    ``groups``: the experts' row offsets for a grouped matmul, or the padded layout that replaces its host loop.
+    """
     from transformers.integrations.moe import _can_use_grouped_mm, _grouped_linear, _grouped_mm
 
     # without a factored wrapper this reads the parameter as it is: plain, merged, or rebuilt by PEFT
     weight = getattr(experts, name)
-    if torch.is_grad_enabled() and not weight.requires_grad and not _can_use_grouped_mm(inputs, weight, offsets):
-        base = _FrozenGroupedLinear.apply(inputs, weight, offsets, experts.is_transposed)
+    if isinstance(groups, PaddedRows):
+        base = padded_grouped_linear(inputs, weight, groups, experts.is_transposed)
+    elif torch.is_grad_enabled() and not weight.requires_grad and not _can_use_grouped_mm(inputs, weight, groups):
+        base = _FrozenGroupedLinear.apply(inputs, weight, groups, experts.is_transposed)
     else:
-        base = _grouped_linear(inputs, weight, offsets, is_transposed=experts.is_transposed)
+        base = _grouped_linear(inputs, weight, groups, is_transposed=experts.is_transposed)
     if wrapper is None:
         return base
-    first, second, scaling = _grouped_factors(wrapper, experts.is_transposed)
-    low_rank = _grouped_mm(_grouped_mm(inputs, first, offsets), second, offsets)
+    first, second, scaling = _grouped_factors(wrapper, experts.is_transposed)  # x @ first_e @ second_e
+    if isinstance(groups, PaddedRows):
+        low_rank = padded_grouped_linear(padded_grouped_linear(inputs, first, groups, True), second, groups, True)
+    else:
+        low_rank = _grouped_mm(_grouped_mm(inputs, first, groups), second, groups)
     return base + low_rank * scaling
+
+
+def _padded_rows(experts, routed: torch.Tensor, sorted_expert_ids: torch.Tensor,
+                 rows_per_expert: torch.Tensor) -> PaddedRows | None:
+    """The padded layout where grouped matmul would loop on the host (fp16, a T4), else None."""
+    if not getattr(experts, _PADDED, True) or not pads_where_grouped_mm_loops(routed.device, experts.down_proj.dtype):
+        return None
+    return PaddedRows.plan(sorted_expert_ids, rows_per_expert)
 
 
 class _FrozenGroupedLinear(torch.autograd.Function):
@@ -184,6 +209,7 @@ def use_factored_expert_lora(model) -> bool:
     from peft.tuners.lora.layer import ParamWrapper
     from transformers.integrations.moe import ALL_EXPERTS_FUNCTIONS
 
+    padded = padded_layout_switched_on()
     base = model.get_base_model() if hasattr(model, "get_base_model") else model
     config = getattr(base, "config", None)
     current = getattr(config, "_experts_implementation", None)
@@ -202,6 +228,7 @@ def use_factored_expert_lora(model) -> bool:
             if getattr(experts, _WRAPPERS, {}).get(wrapper.parameter_name) is not wrapper:
                 _bypass_when_factorable(wrapper)
         setattr(experts, _WRAPPERS, found)
+        setattr(experts, _PADDED, padded)
     ALL_EXPERTS_FUNCTIONS.register(FACTORED_EXPERTS, factored_lora_experts_forward)
     base.set_experts_implementation(FACTORED_EXPERTS)
     return base.config._experts_implementation == FACTORED_EXPERTS

@@ -150,6 +150,7 @@ def resolve_plan(config: TrainConfig) -> TrainPlan:
     from ocr_space.distributed import topology
     from ocr_space.models.devices import pick_device
     from ocr_space.models.loading import read_checkpoint_config
+    from ocr_space.models.padded_experts import grouped_experts_native
     from ocr_space.models.registry import family_for_config
     from ocr_space.train.data_parallel import check_strategy, per_process_batch, process_training_device
 
@@ -177,25 +178,11 @@ def resolve_plan(config: TrainConfig) -> TrainPlan:
                      world_size=world_size, strategy=strategy)
 
 
-def grouped_experts_native(device: str, dtype) -> bool:
-    """True where the routed experts run as one grouped matmul: bf16 on CUDA capability 8.0 and up.
-
-    Elsewhere they run in a loop over the experts that reads the token counts on the host, which a CUDA graph
-    cannot capture: transformers' own loop on older GPUs (a T4 is 7.5), and torch's on newer ones for any dtype
-    but bf16 (in fp16 on the H200 the decoder's capture failed: "Cannot copy between CPU and CUDA tensors during
-    CUDA graph capture", bench/RESULTS.md, session 6). So the decoder is not graphed there.
-    """
-    if not device.startswith("cuda"):
-        return False
-    import torch
-
-    return dtype == torch.bfloat16 and torch.cuda.get_device_capability(torch.device(device)) >= (8, 0)
-
-
 def vision_graph_decision(config: TrainConfig, device: str, world_size: int, dtype=None) -> tuple[bool, str]:
     """(replay the image encoder as CUDA graphs?, why); full gradient checkpointing is checked later, once the
     memory plan is known (:attr:`TrainPlan.graphs_vision`). ``dtype``: the run's compute dtype (the decoder is
-    graphed only where its experts run natively, :func:`grouped_experts_native`)."""
+    graphed only where its experts run natively, :func:`ocr_space.models.padded_experts.grouped_experts_native`)."""
+    from ocr_space.models.padded_experts import grouped_experts_native
     from ocr_space.models.vision_graph import ENV_SWITCH, switched_off
 
     if not (config.vision_graph or config.decoder_graph):

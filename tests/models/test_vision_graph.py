@@ -88,9 +88,9 @@ def test_dispatcher_runs_the_tower_as_before_off_cuda(tiny_model_dir):
 
 
 def test_the_plan_says_why_the_encoder_is_not_graphed(monkeypatch):
-    from ocr_space.train import plan as plan_module
+    from ocr_space.models import padded_experts
 
-    monkeypatch.setattr(plan_module, "grouped_experts_native", lambda device, dtype: True)  # an H200 in bf16
+    monkeypatch.setattr(padded_experts, "grouped_experts_native", lambda device, dtype: True)  # an H200 in bf16
     config = TrainConfig(model="m", data="d")
     assert vision_graph_decision(config, "cpu", 1) == (False, "CUDA graphs need a CUDA device, not cpu")
     assert vision_graph_decision(config, "cuda", 1)[0]
@@ -99,7 +99,7 @@ def test_the_plan_says_why_the_encoder_is_not_graphed(monkeypatch):
     assert "image encoder and the decoder" in vision_graph_decision(config, "cuda", 1)[1]
     assert "4-bit" in vision_graph_decision(config.replace(load_in_4bit=True), "cuda", 1)[1]
     assert "several processes" in vision_graph_decision(config, "cuda", 2)[1]
-    monkeypatch.setattr(plan_module, "grouped_experts_native", lambda device, dtype: False)  # a T4, or fp16
+    monkeypatch.setattr(padded_experts, "grouped_experts_native", lambda device, dtype: False)  # a T4, or fp16
     graphed, note = vision_graph_decision(config, "cuda", 1)
     assert graphed and note.startswith("the image encoder replayed") and "the decoder is not" in note
     assert vision_graph_decision(config.replace(vision_graph=False), "cuda", 1)[1].startswith("vision_graph is off")
@@ -108,7 +108,7 @@ def test_the_plan_says_why_the_encoder_is_not_graphed(monkeypatch):
 
 
 def test_the_decoder_is_graphed_only_where_its_experts_run_natively(monkeypatch):
-    from ocr_space.train.plan import grouped_experts_native
+    from ocr_space.models.padded_experts import grouped_experts_native
 
     assert not grouped_experts_native("cpu", torch.bfloat16)
     monkeypatch.setattr(torch.cuda, "get_device_capability", lambda device=None: (9, 0))  # an H200
