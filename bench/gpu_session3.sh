@@ -198,6 +198,11 @@ case $part in
       tests/models/test_vision_graph.py 2>&1 | grep -v "^  warnings.warn\|Warning" | tail -12
     timeout 400 python3 bench/train_speed.py --shapes lines --variants a-t4,b-t4,b --steps 10 \
       --variant-timeout 150 --json "$OUT/train_ratio_t4_h200_s9c.json" 2>&1 | grep -v "^{" ;;
+  s9d)
+    # session 9, last call: the ratio under the cap a third time, with how much the padded layout padded
+    # (train_speed records padded rows per routed row of each MoE layer call)
+    timeout 330 python3 bench/train_speed.py --shapes lines --variants a-t4,b-t4 --steps 10 \
+      --variant-timeout 150 --json "$OUT/train_ratio_t4_h200_s9d.json" 2>&1 | grep -v "^{" ;;
   fused)
     # next session: the fused LoRA Linear (branch speed2-fused-lora) against the defaults, in one call
     python3 bench/train_speed.py --shapes lines --variants a,b,b-fused-lora,a-t4,b-t4,b-t4-fused-lora --steps 10 \

@@ -222,6 +222,35 @@ def _capture_training_model() -> dict:
     return found
 
 
+def _record_padding() -> dict:
+    """Wrap the padded experts layout's plan (ocr_space.models.padded_experts) to record, per MoE layer call,
+    padded rows per routed row, or that the host loop was kept; summarised by :func:`_padding_summary`."""
+    from ocr_space.models.padded_experts import PaddedRows
+
+    seen: dict = {"padding": [], "loop_kept": 0}
+    plan = PaddedRows.plan.__func__
+
+    def recording_plan(cls, sorted_expert_ids, rows_per_expert):
+        layout = plan(cls, sorted_expert_ids, rows_per_expert)
+        if layout is None:
+            seen["loop_kept"] += 1
+        else:
+            seen["padding"].append(layout.num_experts * layout.capacity / sorted_expert_ids.numel())
+        return layout
+
+    PaddedRows.plan = classmethod(recording_plan)
+    return seen
+
+
+def _padding_summary(seen: dict) -> dict | None:
+    if not seen["padding"] and not seen["loop_kept"]:
+        return None  # the layout did not apply (bf16 on a native GPU, CPU)
+    padding = sorted(seen["padding"])
+    return {"padded_calls": len(padding), "loop_kept": seen["loop_kept"],
+            "padding_median": padding[len(padding) // 2] if padding else None,
+            "padding_max": padding[-1] if padding else None}
+
+
 def _describe_weights(model) -> dict:
     """Trainable parameters; for a 4-bit model, how many weights are 4-bit and which large ones are not."""
     import torch
@@ -275,6 +304,7 @@ def run_ocr_space(model_dir: str, shape: str, steps: int, dtype: str, tiny: bool
                     save_steps=10_000, precision=dtype if not tiny else "fp32", **(overrides or {}))
     marks: list[tuple[float, int]] = []  # (time, step) of each logged step: about one a second on a GPU
     captured = _capture_training_model()
+    padding = _record_padding()
     profiler = None
 
     def on_event(event: dict) -> None:
@@ -304,7 +334,7 @@ def run_ocr_space(model_dir: str, shape: str, steps: int, dtype: str, tiny: bool
             "grad_accum": plan.get("grad_accum", config.grad_accum), "preset": preset_name,
             "memory_probe": plan.get("memory_probe"),
             "gradient_checkpointing": plan.get("gradient_checkpointing"), "backend": "ocr-space train()",
-            "result_state": result.state,
+            "result_state": result.state, "experts_padding": _padding_summary(padding),
             **({"host_profile": _host_profile_summary(profiler, marks)} if profiler is not None else {})}
 
 
@@ -504,9 +534,19 @@ def print_table(report: dict) -> None:
         print(f"{r['shape']:6} {r['variant']:12} {r['dtype']:5} {r.get('cap_gib') or '-':>4} {r['mode']:6} "
               f"{str(r['batch_size']) + 'x' + str(r['grad_accum']):8} {checkpointing:7} "
               f"{r['step_s_median']:7.3f} {r['samples_per_s']:9.2f} {r.get('peak_reserved_gib') or 0:8.2f} "
-              f"{r.get('model_tflop_per_sample') or 0:9.2f} {r.get('mfu') or 0:6.1%}  {r['backend']}, {r['optim']}")
+              f"{r.get('model_tflop_per_sample') or 0:9.2f} {r.get('mfu') or 0:6.1%}  {r['backend']}, {r['optim']}"
+              + _padding_note(r.get("experts_padding")))
     for key in sorted(k for k in report if k.startswith("ratio_")):
         print(f"{key}: {report[key]:.2f}")
+
+
+def _padding_note(padding: dict | None) -> str:
+    if not padding:
+        return ""
+    if not padding["padded_calls"]:
+        return f", experts looped ({padding['loop_kept']} calls)"
+    return (f", experts padded x{padding['padding_median']:.2f} (max x{padding['padding_max']:.2f}, "
+            f"{padding['loop_kept']} of {padding['padded_calls'] + padding['loop_kept']} calls looped)")
 
 
 if __name__ == "__main__":
