@@ -86,3 +86,16 @@ def build_tiny_model(out_dir: str | Path, family: str = DEFAULT_FAMILY, seed: in
     model.save_pretrained(out)
     processor.save_pretrained(out)
     return out
+
+
+def loss_and_gradients(model, batch: dict) -> tuple:
+    """One forward and backward of ``model`` on ``batch``: (logits as fp32, loss as fp32, {name: gradient}).
+
+    For tests that compare two computations of the same model (kernels, layouts) number for number.
+    """
+    model.zero_grad(set_to_none=True)
+    output = model(**batch)
+    output.loss.backward()
+    grads = {name: param.grad.clone() for name, param in model.named_parameters()
+             if param.requires_grad and param.grad is not None}
+    return output.logits.detach().float(), output.loss.detach().float(), grads

@@ -6,6 +6,7 @@ import torch
 from ocr_space.models import load_model
 from ocr_space.models.expert_lora import FACTORED_EXPERTS, use_factored_expert_lora
 from ocr_space.models.lora import LoraSettings, lora_config
+from ocr_space.testing import loss_and_gradients
 
 
 def _peft_model(model_dir, family="deepseek-ocr-2", seed=0):
@@ -37,15 +38,6 @@ def adapted(tiny_model_dir, example_lines):
     return model, _inputs(loaded, Image.open(example_lines[0]))
 
 
-def _forward_backward(model, batch):
-    model.zero_grad(set_to_none=True)
-    output = model(**batch)
-    output.loss.backward()
-    grads = {name: param.grad.clone() for name, param in model.named_parameters()
-             if param.requires_grad and param.grad is not None}
-    return output.logits.detach(), output.loss.detach(), grads
-
-
 @pytest.mark.parametrize("family_fixture", ["tiny_model_dir", "tiny_v1_dir"])
 def test_factored_experts_match_peft_outputs_and_gradients(request, family_fixture, example_lines):
     from PIL import Image
@@ -54,10 +46,10 @@ def test_factored_experts_match_peft_outputs_and_gradients(request, family_fixtu
     batch = _inputs(loaded, Image.open(example_lines[0]))
 
     assert model.get_base_model().config._experts_implementation == "grouped_mm"
-    logits_peft, loss_peft, grads_peft = _forward_backward(model, batch)
+    logits_peft, loss_peft, grads_peft = loss_and_gradients(model, batch)
     assert use_factored_expert_lora(model)
     assert model.get_base_model().config._experts_implementation == FACTORED_EXPERTS
-    logits_ours, loss_ours, grads_ours = _forward_backward(model, batch)
+    logits_ours, loss_ours, grads_ours = loss_and_gradients(model, batch)
 
     expert_grads = [name for name in grads_peft if "experts" in name and "shared" not in name]
     assert expert_grads, "the routed experts should carry LoRA weights"
@@ -139,12 +131,12 @@ def test_frozen_expert_weights_get_no_gradient_computed(adapted, monkeypatch, na
     real_apply = expert_lora._FrozenGroupedLinear.apply
     monkeypatch.setattr(expert_lora._FrozenGroupedLinear, "apply",
                         lambda *args: frozen_calls.append(1) or real_apply(*args))
-    _, loss_frozen, grads_frozen = _forward_backward(model, batch)
+    _, loss_frozen, grads_frozen = loss_and_gradients(model, batch)
     assert bool(frozen_calls) is not native  # only the fallback takes it
     monkeypatch.setattr(expert_lora._FrozenGroupedLinear, "apply",
                         lambda inputs, weight, offsets, transposed: moe._grouped_linear(
                             inputs, weight, offsets, is_transposed=transposed))
-    _, loss_plain, grads_plain = _forward_backward(model, batch)
+    _, loss_plain, grads_plain = loss_and_gradients(model, batch)
     assert torch.equal(loss_frozen, loss_plain)
     assert grads_frozen.keys() == grads_plain.keys()
     for name in grads_plain:

@@ -16,6 +16,7 @@ from ocr_space.models.padded_experts import (
     padded_layout_switched_on,
     pads_where_grouped_mm_loops,
 )
+from ocr_space.testing import loss_and_gradients
 
 cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="the padded layout replaces a CUDA host loop")
 
@@ -146,15 +147,6 @@ def _adapted(tiny_dir, device: str, dtype: str):
     return model, batch
 
 
-def _forward_backward(model, batch):
-    model.zero_grad(set_to_none=True)
-    output = model(**batch)
-    output.loss.backward()
-    grads = {name: param.grad.clone() for name, param in model.named_parameters()
-             if param.requires_grad and param.grad is not None}
-    return output.logits.detach().float(), output.loss.detach().float(), grads
-
-
 @pytest.fixture
 def padded_calls(monkeypatch):
     """Records each MoE layer that took the padded layout."""
@@ -166,11 +158,11 @@ def padded_calls(monkeypatch):
 
 def test_padded_experts_train_with_the_grouped_numbers(tiny_dir, padded_calls, monkeypatch):
     model, batch = _adapted(tiny_dir, "cpu", "fp32")
-    logits, loss, grads = _forward_backward(model, batch)  # CPU: torch's grouped matmul
+    logits, loss, grads = loss_and_gradients(model, batch)  # CPU: torch's grouped matmul
     assert not padded_calls
 
     monkeypatch.setattr(expert_lora, "pads_where_grouped_mm_loops", lambda device, dtype: True)  # a T4, forced
-    logits_padded, loss_padded, grads_padded = _forward_backward(model, batch)
+    logits_padded, loss_padded, grads_padded = loss_and_gradients(model, batch)
     assert padded_calls, "every MoE layer should have taken the padded layout"
     torch.testing.assert_close(logits_padded, logits, rtol=1e-5, atol=1e-5)
     torch.testing.assert_close(loss_padded, loss, rtol=1e-6, atol=1e-6)
@@ -184,7 +176,7 @@ def test_the_switch_keeps_the_host_loop(tiny_dir, padded_calls, monkeypatch):
     monkeypatch.setattr(expert_lora, "pads_where_grouped_mm_loops", lambda device, dtype: True)
     monkeypatch.setenv(ENV_SWITCH, "0")
     model, batch = _adapted(tiny_dir, "cpu", "fp32")  # the switch is read when the experts are set up
-    _forward_backward(model, batch)
+    loss_and_gradients(model, batch)
     assert not padded_calls
 
 
@@ -193,14 +185,14 @@ def test_fp16_on_the_gpu_takes_the_padded_layout_with_the_loops_numbers(tiny_dir
     """On the GPU in fp16 the layout is chosen by itself and agrees with the host loop it replaces."""
     model, batch = _adapted(tiny_dir, "cuda", "fp16")
     with torch.autocast("cuda", dtype=torch.float16):
-        logits, loss, grads = _forward_backward(model, batch)
+        logits, loss, grads = loss_and_gradients(model, batch)
     assert padded_calls
     for module in model.modules():
         if hasattr(module, expert_lora._PADDED):
             setattr(module, expert_lora._PADDED, False)  # what OCR_SPACE_PADDED_EXPERTS=0 sets up
     padded_calls.clear()
     with torch.autocast("cuda", dtype=torch.float16):
-        logits_loop, loss_loop, grads_loop = _forward_backward(model, batch)
+        logits_loop, loss_loop, grads_loop = loss_and_gradients(model, batch)
     assert not padded_calls
     torch.testing.assert_close(logits, logits_loop, rtol=2e-2, atol=2e-2)
     torch.testing.assert_close(loss, loss_loop, rtol=1e-2, atol=1e-2)
@@ -213,5 +205,5 @@ def test_bf16_on_a_native_gpu_keeps_the_grouped_kernel(tiny_dir, padded_calls):
     if not grouped_experts_native("cuda", torch.bfloat16):
         pytest.skip("this GPU has no native bf16 grouped matmul")
     model, batch = _adapted(tiny_dir, "cuda", "bf16")
-    _forward_backward(model, batch)
+    loss_and_gradients(model, batch)
     assert not padded_calls
